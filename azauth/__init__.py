@@ -1,0 +1,49 @@
+"""azauth: drop-in azure-identity credentials, sync (here) and async (``azauth.aio``).
+
+Public names are loaded on first use, so ``import azauth`` costs almost nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
+from ._version import VERSION
+
+__version__ = VERSION
+
+_EXPORTS = {
+    "AuthenticationRequiredError": ("azauth.errors", "AuthenticationRequiredError"),
+    "CredentialUnavailableError": ("azauth.errors", "CredentialUnavailableError"),
+    "AzureAuthorityHosts": ("azauth.authority_hosts", "AzureAuthorityHosts"),
+    "KnownAuthorities": ("azauth.authority_hosts", "KnownAuthorities"),
+    "CertificateCredential": ("azauth._credentials", "CertificateCredential"),
+    "ChainedTokenCredential": ("azauth._credentials", "ChainedTokenCredential"),
+    "ClientAssertionCredential": ("azauth._credentials", "ClientAssertionCredential"),
+    "ClientSecretCredential": ("azauth._credentials", "ClientSecretCredential"),
+    "get_bearer_token_provider": ("azauth._io.token_provider", "get_bearer_token_provider"),
+}
+
+__all__ = [
+    "AuthenticationRequiredError",
+    "AzureAuthorityHosts",
+    "CertificateCredential",
+    "ChainedTokenCredential",
+    "ClientAssertionCredential",
+    "ClientSecretCredential",
+    "CredentialUnavailableError",
+    "KnownAuthorities",
+    "get_bearer_token_provider",
+]
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
+
+if TYPE_CHECKING:
+    from ._credentials import (
+        CertificateCredential,
+        ChainedTokenCredential,
+        ClientAssertionCredential,
+        ClientSecretCredential,
+    )
+    from ._io.token_provider import get_bearer_token_provider
+    from .authority_hosts import AzureAuthorityHosts, KnownAuthorities
+    from .errors import AuthenticationRequiredError, CredentialUnavailableError

@@ -1,0 +1,192 @@
+"""What every credential shares: parameters common to all, tenant rules, the token cache and its refresh
+policy, and logging. Mode-specific parts (the lock, the driver, the clock) come from ``azauth._io``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping, Sequence
+from contextvars import ContextVar
+from typing import Any, ClassVar
+
+from azure.core.credentials import AccessTokenInfo
+from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError, ServiceResponseError
+
+from .._protocol.steps import Flow
+from .._protocol.tenants import resolve_tenant
+from .._protocol.validation import normalize_authority, validate_scopes, validate_tenant_id
+from ..authority_hosts import AzureAuthorityHosts
+from ..errors import CredentialUnavailableError
+from .env_values import parse_bool
+from .runtime import check_runtime_options
+from .token_cache import CacheEntry, CacheKey
+
+__all__ = ["CORE_TYPES", "CredentialCore", "TokenRequest", "within_credential_chain"]
+
+_LOGGER = logging.getLogger("azauth")
+
+within_credential_chain: ContextVar[bool] = ContextVar("within_credential_chain", default=False)
+"""True while a chain asks its members: their failures are logged at DEBUG, the chain reports them."""
+
+CORE_TYPES: dict[str, type[CredentialCore]] = {}
+"""Every credential core by its configuration ``type`` name; the config layer derives its models from it."""
+
+
+class TokenRequest:
+    """One token request's options, with the tenant already resolved."""
+
+    __slots__ = ("claims", "enable_cae", "tenant")
+
+    def __init__(self, tenant: str, claims: str | None, enable_cae: bool) -> None:
+        self.tenant = tenant
+        self.claims = claims
+        self.enable_cae = enable_cae
+
+
+class CredentialCore:
+    """Base of every credential core.
+
+    Subclasses call :meth:`_setup` from their constructor and implement :meth:`token_flow`. The driver
+    mixin provides ``_default_environ``, ``_clock`` and ``_new_sender``.
+    """
+
+    config_type: ClassVar[str | None] = None
+    caches_tokens: ClassVar[bool] = True
+
+    _tokens: dict[CacheKey, CacheEntry]
+    _authority: str
+    _tenant_id: str
+    _client_id: str | None
+    _allowed_tenants: frozenset[str]
+    _multitenant_disabled: bool
+    _environ: Mapping[str, str]
+    _sender: Any
+
+    def __init_subclass__(cls, config_type: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if config_type is not None:
+            cls.config_type = config_type
+            CORE_TYPES[config_type] = cls
+
+    # provided by the driver mixin -------------------------------------------------------------
+    _clock: Callable[[], float]
+
+    def _default_environ(self) -> Mapping[str, str]:
+        raise NotImplementedError
+
+    def _new_sender(self, options: Mapping[str, Any]) -> Any:
+        raise NotImplementedError
+
+    # shared construction ----------------------------------------------------------------------
+    def _setup(
+        self,
+        *,
+        tenant_id: str,
+        client_id: str | None = None,
+        authority: str | None = None,
+        additionally_allowed_tenants: Sequence[str] | None = (),
+        runtime: Mapping[str, Any],
+        tenant_required: bool = True,
+    ) -> None:
+        name = type(self).__name__
+        check_runtime_options(name, runtime)
+        environ = runtime.get("environ")
+        self._environ = environ if environ is not None else self._default_environ()
+        if tenant_required or tenant_id:
+            validate_tenant_id(tenant_id)
+        self._tenant_id = tenant_id
+        self._client_id = client_id
+        self._authority = normalize_authority(
+            authority or self._environ.get("AZURE_AUTHORITY_HOST") or AzureAuthorityHosts.AZURE_PUBLIC_CLOUD
+        )
+        if isinstance(additionally_allowed_tenants, str):
+            raise TypeError("additionally_allowed_tenants must be a list of tenant ids, not a string")
+        self._allowed_tenants = frozenset(additionally_allowed_tenants or ())
+        self._multitenant_disabled = parse_bool(self._environ, "AZURE_IDENTITY_DISABLE_MULTITENANTAUTH")
+        self._tokens = {}
+        self._sender = self._new_sender({k: v for k, v in runtime.items() if k != "environ"})
+
+    def __repr__(self) -> str:
+        fields = [f"{k}={v!r}" for k, v in self._repr_fields().items() if v]
+        return f"{type(self).__name__}({', '.join(fields)})"
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {
+            "tenant_id": getattr(self, "_tenant_id", None),
+            "client_id": getattr(self, "_client_id", None),
+        }
+
+    # the token flow -------------------------------------------------------------------------
+    def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
+        """The flow that obtains a new token for ``scopes``; implemented by each credential."""
+        raise NotImplementedError
+
+    def resolve_tenant(self, requested: str | None) -> str:
+        """The tenant a request for ``requested`` goes to (``ClientAuthenticationError`` if not allowed)."""
+        return resolve_tenant(
+            self._tenant_id,
+            requested or None,
+            additionally_allowed=self._allowed_tenants,
+            multitenant_disabled=self._multitenant_disabled,
+        )
+
+    def _cache_key(self, scopes: tuple[str, ...], tenant_id: str | None, enable_cae: bool) -> CacheKey | None:
+        return (scopes, tenant_id, enable_cae) if self.caches_tokens else None
+
+    def _cached(self, key: CacheKey | None, claims: str | None, *, usable_until: str) -> CacheEntry | None:
+        """The cache entry for ``key`` if still usable: before ``refresh_at`` or before ``expires_on``."""
+        if key is None or claims:
+            return None
+        entry = self._tokens.get(key)
+        if entry is None or self._clock() >= getattr(entry, usable_until):
+            return None
+        return entry
+
+    def _acquire_flow(
+        self,
+        scopes: tuple[str, ...],
+        claims: str | None,
+        tenant_id: str | None,
+        enable_cae: bool,
+        key: CacheKey | None,
+        method: str,
+    ) -> Flow[CacheEntry]:
+        """Request a new token, cache it, and keep serving a still-valid token when a refresh fails."""
+        name = type(self).__name__
+        in_chain = within_credential_chain.get()
+        stale = self._cached(key, claims, usable_until="expires_on")
+        try:
+            validate_scopes(scopes, method=method)
+            request = TokenRequest(self.resolve_tenant(tenant_id), claims or None, bool(enable_cae))
+            info = yield from self.token_flow(scopes, request)
+        except Exception as exc:
+            error = _explain_transport_error(exc, name)
+            if stale is not None and not isinstance(exc, ValueError):
+                stale.postpone_refresh(self._clock())
+                _LOGGER.warning(
+                    "%s.%s could not refresh a token; the cached token remains valid: %s", name, method, error
+                )
+                return stale
+            _LOGGER.log(logging.DEBUG if in_chain else logging.WARNING, "%s.%s failed: %s", name, method, error)
+            if error is exc:
+                raise
+            raise error from exc
+        entry = CacheEntry(info, self._clock())
+        if key is not None:
+            self._tokens[key] = entry
+        _LOGGER.log(logging.DEBUG if in_chain else logging.INFO, "%s.%s succeeded", name, method)
+        return entry
+
+    def _child_credentials(self) -> Collection[Any]:
+        return ()
+
+
+def _explain_transport_error(exc: Exception, name: str) -> Exception:
+    """Network failures become authentication errors naming the credential; others pass through."""
+    if isinstance(exc, (ServiceRequestError, ServiceResponseError)) and not isinstance(exc, ClientAuthenticationError):
+        return ClientAuthenticationError(message=f"{name} could not reach Microsoft Entra ID: {exc.message}")
+    return exc
+
+
+def unavailable(message: str) -> CredentialUnavailableError:
+    """A ``CredentialUnavailableError`` (the chain moves on to the next credential)."""
+    return CredentialUnavailableError(message=message)

@@ -1,0 +1,74 @@
+"""ClientSecretCredential: a service principal authenticating with a client secret."""
+
+from __future__ import annotations
+
+from azure.core.credentials import AccessTokenInfo
+from typing_extensions import Unpack
+
+from .._protocol import entra
+from .._protocol.steps import Flow
+from ..params import (
+    AdditionallyAllowedTenants,
+    AuthorityHost,
+    ClientId,
+    ClientSecret,
+    DisableInstanceDiscovery,
+    TenantId,
+)
+from .base import CredentialCore, TokenRequest
+from .runtime import RuntimeOptions
+from .secret import SecretValue
+
+__all__ = ["ClientSecretCore"]
+
+
+class ClientSecretCore(CredentialCore, config_type="client_secret"):
+    """Authenticates as a service principal using a client secret.
+
+    :param str tenant_id: ID of the service principal's tenant. Also called its "directory" ID.
+    :param str client_id: The service principal's client ID
+    :param str client_secret: One of the service principal's client secrets
+
+    :keyword str authority: Authority of a Microsoft Entra endpoint, for example "login.microsoftonline.com",
+        the authority for Azure Public Cloud (which is the default). :class:`AzureAuthorityHosts` defines
+        authorities for other clouds.
+    :keyword bool disable_instance_discovery: accepted for compatibility; azauth never performs instance
+        discovery.
+    :keyword List[str] additionally_allowed_tenants: Specifies tenants in addition to the specified "tenant_id"
+        for which the credential may acquire tokens. Add the wildcard value "*" to allow the credential to
+        acquire tokens for any tenant the application can access.
+    """
+
+    def __init__(
+        self,
+        tenant_id: TenantId,
+        client_id: ClientId,
+        client_secret: ClientSecret,
+        *,
+        authority: AuthorityHost = None,
+        additionally_allowed_tenants: AdditionallyAllowedTenants = (),
+        disable_instance_discovery: DisableInstanceDiscovery = False,
+        **kwargs: Unpack[RuntimeOptions],
+    ) -> None:
+        if not client_id:
+            raise ValueError("client_id should be the id of a Microsoft Entra application")
+        if not client_secret:
+            raise ValueError("secret should be a Microsoft Entra application's client secret")
+        self._secret = SecretValue(client_secret)
+        self._setup(
+            tenant_id=tenant_id,
+            client_id=client_id,
+            authority=authority,
+            additionally_allowed_tenants=additionally_allowed_tenants,
+            runtime=kwargs,
+        )
+
+    def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
+        return entra.client_credentials(
+            entra.token_url(self._authority, request.tenant),
+            self._client_id or "",
+            scopes,
+            now=self._clock,
+            secret=self._secret.reveal(),
+            claims=entra.merge_claims(request.claims, request.enable_cae),
+        )

@@ -1,0 +1,57 @@
+"""Runtime options every credential accepts: azure-core's HTTP pipeline keywords, and an environment."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any, TypedDict
+
+__all__ = ["RUNTIME_OPTION_NAMES", "RuntimeOptions", "check_runtime_options"]
+
+
+class RuntimeOptions(TypedDict, total=False):
+    """azure-core keyword arguments accepted by every credential that sends HTTP requests."""
+
+    transport: Any
+    """An azure-core transport (``HttpTransport`` for sync credentials, ``AsyncHttpTransport`` for async)."""
+    connection_verify: bool | str
+    """Verify the server's TLS certificate (``True``), don't (``False``), or verify it with this CA bundle."""
+    connection_cert: str | tuple[str, str]
+    """A client certificate for the TLS connection."""
+    connection_timeout: float
+    """Seconds to wait for a connection."""
+    read_timeout: float
+    """Seconds to wait between bytes of a response."""
+    proxies: Mapping[str, str]
+    """Proxy URLs by scheme, e.g. ``{"https": "http://proxy:3128"}``."""
+    retry_total: int
+    retry_connect: int
+    retry_read: int
+    retry_status: int
+    retry_backoff_factor: float
+    retry_backoff_max: float
+    retry_on_status_codes: list[int]
+    user_agent: str
+    """Text added to the User-Agent header."""
+    user_agent_use_env: bool
+    headers: Mapping[str, str]
+    """Headers sent with every request."""
+    logging_enable: bool
+    """Accepted for compatibility; request bodies (which carry secrets) are never logged."""
+    environ: Mapping[str, str]
+    """The environment variables the credential reads (default: ``os.environ``); for tests and sandboxes."""
+
+
+RUNTIME_OPTION_NAMES = frozenset(RuntimeOptions.__annotations__)
+
+
+def check_runtime_options(owner: str, options: Mapping[str, Any]) -> None:
+    """Raise ``TypeError`` naming any keyword that no credential option or runtime option matches."""
+    unknown = sorted(set(options) - RUNTIME_OPTION_NAMES)
+    if not unknown:
+        return
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, RUNTIME_OPTION_NAMES, n=1)
+        hints.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    raise TypeError(f"{owner} got unexpected keyword argument(s): {', '.join(hints)}")

@@ -1,0 +1,43 @@
+"""The in-memory token cache: entries keyed by (scopes, requested tenant, CAE), refresh deadlines precomputed."""
+
+from __future__ import annotations
+
+from azure.core.credentials import AccessTokenInfo
+
+from .._protocol.token_reply import RedactedAccessToken
+
+__all__ = ["REFRESH_OFFSET", "RETRY_DELAY", "CacheEntry", "CacheKey"]
+
+REFRESH_OFFSET = 300
+"""Seconds before expiry from which a token is refreshed proactively (azure-identity's window)."""
+RETRY_DELAY = 30
+"""Seconds between attempts to refresh a token that is still valid."""
+
+CacheKey = tuple[tuple[str, ...], "str | None", bool]
+
+
+class CacheEntry:
+    """A cached token and the time from which callers must look past the cache.
+
+    ``refresh_at`` is the earliest of Entra's ``refresh_on`` and five minutes before expiry, but never
+    sooner than ``RETRY_DELAY`` after the request that produced it, and never after expiry: the hit path
+    compares one float.
+    """
+
+    __slots__ = ("expires_on", "info", "refresh_at", "token")
+
+    def __init__(self, info: AccessTokenInfo, now: float) -> None:
+        self.info = info
+        self.token = RedactedAccessToken(info.token, info.expires_on)
+        self.expires_on = info.expires_on
+        due = float(info.expires_on - REFRESH_OFFSET)
+        if info.refresh_on is not None:
+            due = min(due, float(info.refresh_on))
+        self.refresh_at = min(max(due, now + RETRY_DELAY), float(info.expires_on))
+
+    def postpone_refresh(self, now: float) -> None:
+        """After a failed refresh: keep serving this token, and try again in ``RETRY_DELAY`` seconds."""
+        self.refresh_at = min(now + RETRY_DELAY, float(self.expires_on))
+
+    def __repr__(self) -> str:
+        return f"CacheEntry(expires_on={self.expires_on}, refresh_at={self.refresh_at:.0f})"

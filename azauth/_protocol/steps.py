@@ -1,0 +1,107 @@
+"""The steps a flow yields, the replies it receives, and the ``Flow`` type itself.
+
+A flow is a generator: it yields a step, the driver performs it and sends back the outcome (or throws
+the exception the step raised into the flow), and the flow finally returns its result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenRequestOptions
+    from azure.core.rest import HttpRequest
+
+__all__ = ["Blocking", "Delegate", "Flow", "ProcessResult", "Reply", "RunProcess", "Send", "Sleep", "Step"]
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send one HTTP request through the credential's pipeline; the reply is a :class:`Reply`.
+
+    ``retry=False`` makes a single attempt (no retry policy); the timeouts bound connecting and each read.
+    """
+
+    request: HttpRequest
+    retry: bool = True
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An HTTP response, fully read."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        """A header's value, looked up case-insensitively."""
+        value = self.headers.get(name)
+        if value is not None:
+            return value
+        lowered = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == lowered), None)
+
+    def json(self) -> Any:
+        """The body parsed as JSON; ``ValueError`` when it is not JSON."""
+        return json.loads(self.body.decode("utf-8"))
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Wait ``seconds``; the reply is ``None``."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessResult:
+    """What a finished subprocess left behind."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunProcess:
+    """Run a program (no shell); the reply is a :class:`ProcessResult`.
+
+    ``TimeoutError`` is thrown into the flow when it runs past ``timeout`` seconds and ``FileNotFoundError``
+    when the executable does not exist.
+    """
+
+    argv: Sequence[str]
+    timeout: float
+    env: Mapping[str, str] | None = None
+    cwd: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Blocking:
+    """Call a blocking function (the async driver runs it in a worker thread); the reply is its result."""
+
+    func: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Delegate:
+    """Ask another credential for a token; the reply is an ``AccessTokenInfo``.
+
+    The async driver awaits the credential; the sync driver calls it.
+    """
+
+    credential: Any
+    scopes: tuple[str, ...]
+    options: TokenRequestOptions = field(default_factory=dict)  # type: ignore[assignment]
+
+
+Step = Send | Sleep | RunProcess | Blocking | Delegate
+T = TypeVar("T")
+Flow = Generator[Step, Any, T]

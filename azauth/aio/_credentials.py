@@ -1,0 +1,32 @@
+"""The async public credential classes: a core plus the async driver mixin, same names as azure-identity."""
+
+from __future__ import annotations
+
+from .._core.certificate import CertificateCore
+from .._core.chained import ChainedCore
+from .._core.client_assertion import ClientAssertionCore
+from .._core.client_secret import ClientSecretCore
+from .._io.aio import AsyncCredential
+
+__all__ = [
+    "CertificateCredential",
+    "ChainedTokenCredential",
+    "ClientAssertionCredential",
+    "ClientSecretCredential",
+]
+
+
+class ClientSecretCredential(ClientSecretCore, AsyncCredential):
+    __doc__ = ClientSecretCore.__doc__
+
+
+class CertificateCredential(CertificateCore, AsyncCredential):
+    __doc__ = CertificateCore.__doc__
+
+
+class ClientAssertionCredential(ClientAssertionCore, AsyncCredential):
+    __doc__ = ClientAssertionCore.__doc__
+
+
+class ChainedTokenCredential(ChainedCore, AsyncCredential):
+    __doc__ = ChainedCore.__doc__
