@@ -296,9 +296,7 @@ class Emulator:
             f"Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
         )
         with self._lock:
-            self._identities.append(
-                _ManagedIdentity(cid, object_id or str(uuid.uuid4()), rid, system_assigned)
-            )
+            self._identities.append(_ManagedIdentity(cid, object_id or str(uuid.uuid4()), rid, system_assigned))
         return cid
 
     def _app(self, client_id: str) -> _App:
@@ -393,9 +391,7 @@ class Emulator:
             )
             response = self._error(request, err)
         else:
-            response = Response(
-                fault.status, fault.body or b"", [("Content-Type", "application/json; charset=utf-8")]
-            )
+            response = Response(fault.status, fault.body or b"", [("Content-Type", "application/json; charset=utf-8")])
         override = {k.lower() for k, _ in fault.headers}
         response.headers = [h for h in response.headers if h[0].lower() not in override] + list(fault.headers)
         return response
@@ -429,16 +425,12 @@ class Emulator:
         return Response.json(err.status, body, headers)
 
     def _not_found(self, request: Request) -> Response:
-        return self._error(
-            request, EntraError(404, "not_found", 90010, f"The path '{request.path}' is not supported.")
-        )
+        return self._error(request, EntraError(404, "not_found", 90010, f"The path '{request.path}' is not supported."))
 
     def _method_not_allowed(self, request: Request) -> Response:
         return self._error(
             request,
-            EntraError(
-                405, "invalid_request", 90056, f"The method '{request.method}' is not supported here."
-            ),
+            EntraError(405, "invalid_request", 90056, f"The method '{request.method}' is not supported here."),
         )
 
     # ------------------------------------------------------------------ HTTPS routes
@@ -597,8 +589,7 @@ class Emulator:
                 400,
                 "invalid_request",
                 50059,
-                "No tenant-identifying information found in either the request or implied by any provided "
-                "credentials.",
+                "No tenant-identifying information found in either the request or implied by any provided credentials.",
             )
         tid = self._tenant_or_error(segment)
         form = request.form
@@ -663,8 +654,7 @@ class Emulator:
                 401,
                 "invalid_client",
                 7000216,
-                "'client_assertion', 'client_secret' or 'request' is required for the "
-                "'client_credentials' grant type.",
+                "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
             )
         cae = _wants_cae(form.get("claims"))
         token, lifetime = self._issue(
@@ -718,9 +708,7 @@ class Emulator:
             ) from ex
         alg = header.get("alg")
         if alg not in SUPPORTED_ALGS:
-            raise EntraError(
-                401, "invalid_client", 50027, f"Invalid JWT token. Unsupported signing algorithm '{alg}'."
-            )
+            raise EntraError(401, "invalid_client", 50027, f"Invalid JWT token. Unsupported signing algorithm '{alg}'.")
         with self._lock:
             certs = list(app.certificates)
         candidates = _select_certificates(header, certs)
@@ -748,9 +736,7 @@ class Emulator:
                 "sub must "
                 "both be the client id).",
             )
-        auds = {
-            f"{self.authority}/{s}/oauth2/v2.0/token".lower() for s in (segment, tid, *self._domains(tid))
-        }
+        auds = {f"{self.authority}/{s}/oauth2/v2.0/token".lower() for s in (segment, tid, *self._domains(tid))}
         aud = claims.get("aud")
         if not isinstance(aud, str) or aud.lower() not in auds:
             raise EntraError(
@@ -799,9 +785,7 @@ class Emulator:
         with self._lock:
             return [d for d, t in self._aliases.items() if t == tid]
 
-    def _issue(
-        self, tid: str, client_id: str, oid: str, aud: str, extra: Mapping[str, Any]
-    ) -> tuple[str, int]:
+    def _issue(self, tid: str, client_id: str, oid: str, aud: str, extra: Mapping[str, Any]) -> tuple[str, int]:
         key, _, kid = _signing_material()
         now = int(time.time())
         lifetime = int(self.token_lifetime)
@@ -865,9 +849,7 @@ class Emulator:
         resource = query.get("resource")
         if not resource:
             return bad("Required query variable 'resource' is missing")
-        identity = self._find_identity(
-            query.get("client_id"), query.get("object_id"), query.get("msi_res_id")
-        )
+        identity = self._find_identity(query.get("client_id"), query.get("object_id"), query.get("msi_res_id"))
         if identity is None:
             return bad("Identity not found")
         now = int(time.time())

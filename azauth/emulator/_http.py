@@ -83,9 +83,7 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
-    def json(
-        cls, status: int, payload: Mapping[str, Any], headers: list[tuple[str, str]] | None = None
-    ) -> Response:
+    def json(cls, status: int, payload: Mapping[str, Any], headers: list[tuple[str, str]] | None = None) -> Response:
         """JSON response with Entra's content type and no-cache headers."""
         hdrs = [
             ("Content-Type", "application/json; charset=utf-8"),
