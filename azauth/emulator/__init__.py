@@ -1,4 +1,16 @@
-"""Loopback Microsoft Entra ID emulator (HTTPS token/discovery endpoints and IMDS) for tests."""
+"""Loopback Microsoft Entra ID emulator for tests (HTTPS token/discovery endpoints plus IMDS).
+
+Notes on behaviour:
+
+* Access tokens are RS256 JWTs signed by a process-wide key (``kid`` = ``x5t``), with
+  ``iss = {authority}/{tenant_id}/v2.0`` — also for IMDS (managed identity) tokens.
+* Client assertions: RS256 or PS256; ``x5t#S256``/``x5t`` select the registered certificate; an ``x5c``
+  leaf must itself be a registered certificate (no chain building). ``aud`` must be the token endpoint with
+  the tenant as GUID, as a registered domain, or as written in the request path. Replayed ``jti`` is
+  rejected with AADSTS700024.
+* ``token_delay`` applies to both the Entra token endpoint and the IMDS token endpoint.
+* ``LoggedRequest.headers`` keys are lower-cased.
+"""
 
 from ._certs import CertificateBundle, make_certificate
 from ._emulator import Emulator

@@ -7,6 +7,7 @@ import binascii
 import contextlib
 import hmac
 import json
+import logging
 import os
 import re
 import shutil
@@ -40,6 +41,8 @@ from ._jwt import (
 )
 
 __all__ = ["Emulator"]
+
+_log = logging.getLogger(__name__)
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 CLOCK_SKEW = 300
@@ -405,6 +408,11 @@ class Emulator:
             return route.handler(request)
         except EntraError as err:
             return self._error(request, err)
+        except Exception:  # an emulator bug: answer 500 rather than dropping the connection
+            _log.exception("emulator handler for %s failed", request.path)
+            return self._error(
+                request, EntraError(500, "server_error", 50000, "The emulator failed to handle the request.")
+            )
 
     def _ids(self, request: Request) -> tuple[str, str, list[tuple[str, str]]]:
         trace_id = new_id()

@@ -152,3 +152,14 @@ def test_make_certificate_shapes() -> None:
     client_id = "x"
     with pytest.raises(ValueError, match="RSA"):
         CertificateCredential("tenant", client_id, certificate_data=ec_bundle.pem)
+
+
+def test_managed_identity_credential_via_pod_identity_host(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    from azure.identity import ManagedIdentityCredential
+
+    for name in ("IDENTITY_ENDPOINT", "MSI_ENDPOINT", "IDENTITY_HEADER", "IMDS_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", emu.imds_endpoint)
+    token = ManagedIdentityCredential().get_token(SCOPE)
+    assert emu.decode_token(token.token, audience="https://vault.azure.net")["appid"] == emu.managed_identity_client_id
+    assert emu.requests[-1].endpoint == "imds"
