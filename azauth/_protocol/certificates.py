@@ -47,6 +47,8 @@ def load_certificate(data: bytes, password: str | bytes | None, *, source: str) 
     secret = password.encode("utf-8") if isinstance(password, str) else password
     if b"-----BEGIN" in data:
         certs = x509.load_pem_x509_certificates(data) if b"CERTIFICATE-----" in data else []
+        if b"PRIVATE KEY-----" not in data:
+            raise ValueError(f"{source} contains no private key; the certificate must include its private key")
         try:
             key: Any = serialization.load_pem_private_key(data, password=secret)
         except TypeError as exc:  # password missing, or given for an unencrypted key

@@ -55,9 +55,9 @@ def normalize_authority(authority: str) -> str:
     except ValueError:
         raise ValueError(f"authority {authority!r} has an invalid port") from None
     host = (parts.hostname or "").lower()
-    if parts.netloc.startswith("[") and not _IPV6.match("[" + host + "]"):
+    if parts.netloc.startswith("[") and not _IPV6.fullmatch("[" + host + "]"):
         raise ValueError(f"authority {authority!r} has an invalid IPv6 address")
-    if not parts.netloc.startswith("[") and not _HOST.match(host):
+    if not parts.netloc.startswith("[") and not _HOST.fullmatch(host):
         raise ValueError(f"authority {authority!r} does not have a valid host name")
     if port == 0:
         raise ValueError(f"authority {authority!r} has an invalid port")
@@ -69,7 +69,7 @@ def validate_tenant_id(tenant_id: str, *, role: str = "tenant_id") -> str:
     """Return ``tenant_id`` when it is a GUID, a domain-like name or a special tenant; else raise."""
     if not isinstance(tenant_id, str) or not tenant_id:
         raise ValueError(f"{role} must be a non-empty string (a tenant GUID or domain such as contoso.com)")
-    if ".." in tenant_id or not _TENANT.match(tenant_id):
+    if ".." in tenant_id or not _TENANT.fullmatch(tenant_id):
         raise ValueError(
             f"{role} {tenant_id!r} is invalid: a tenant id is a GUID or a domain name (letters, digits, '-'"
             " and single '.'), or one of 'organizations', 'common', 'consumers'. See"
