@@ -28,8 +28,11 @@ def emu() -> Iterator[Emulator]:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """Replaces the drivers' clock: tests move time instead of waiting."""
+    """Replaces the drivers' clock and sleep: tests move time instead of waiting; ``clock.sleeps`` records
+    every ``Sleep`` step a flow took."""
     fake = FakeClock(time.time())
     monkeypatch.setattr(azauth._io.sync, "_time", fake)
     monkeypatch.setattr(azauth._io.aio, "_time", fake)
+    monkeypatch.setattr(azauth._io.sync, "_sleep", fake.sleep)
+    monkeypatch.setattr(azauth._io.aio, "_asleep", fake.asleep)
     return fake

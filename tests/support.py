@@ -67,6 +67,16 @@ class FakeClock:
 
     def __init__(self, start: float) -> None:
         self.now = start
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        """Stands in for ``time.sleep``: records the wait and moves time on."""
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        """Stands in for ``asyncio.sleep``."""
+        self.sleep(seconds)
 
     def __call__(self) -> float:
         return self.now

@@ -19,6 +19,7 @@ __all__ = ["AsyncCredential", "AsyncSender", "arun"]
 
 T = TypeVar("T")
 _time = time.time
+_asleep = asyncio.sleep  # module-level so tests can inject a clock and a sleep
 
 
 async def arun(flow: Flow[T], sender: AsyncSender) -> T:
@@ -63,7 +64,7 @@ class AsyncSender:
         if isinstance(step, Blocking):
             return await asyncio.to_thread(step.func, *step.args)
         if isinstance(step, Sleep):
-            await asyncio.sleep(step.seconds)
+            await _asleep(step.seconds)
             return None
         if isinstance(step, RunProcess):
             return await arun_process(step)

@@ -20,6 +20,7 @@ __all__ = ["SyncCredential", "SyncSender", "run"]
 
 T = TypeVar("T")
 _time = time.time
+_sleep = time.sleep  # module-level so tests can inject a clock and a sleep
 
 
 def run(flow: Flow[T], sender: SyncSender) -> T:
@@ -67,7 +68,7 @@ class SyncSender:
         if isinstance(step, Blocking):
             return step.func(*step.args)
         if isinstance(step, Sleep):
-            time.sleep(step.seconds)
+            _sleep(step.seconds)
             return None
         if isinstance(step, RunProcess):
             return run_process(step)

@@ -36,9 +36,12 @@ def test_protocol_and_core_do_no_io(path: pathlib.Path) -> None:
         problems += [n for n in names if n.split(".")[0] in FORBIDDEN_MODULES or n.startswith("azure.core.pipeline")]
         if isinstance(node, ast.ImportFrom) and node.level and node.module and node.module.startswith("_io"):
             problems.append(f"imports from _io (line {node.lineno})")
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if (node.value.id, node.attr) in FORBIDDEN_ATTRIBUTES:
-                problems.append(f"{node.value.id}.{node.attr} (line {node.lineno})")
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and (node.value.id, node.attr) in FORBIDDEN_ATTRIBUTES
+        ):
+            problems.append(f"{node.value.id}.{node.attr} (line {node.lineno})")
     assert not problems, f"{path.relative_to(PACKAGE)} does I/O: {problems}"
 
 
