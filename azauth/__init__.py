@@ -15,6 +15,8 @@ __version__ = VERSION
 _EXPORTS = {
     "AuthenticationRequiredError": ("azauth.errors", "AuthenticationRequiredError"),
     "CredentialUnavailableError": ("azauth.errors", "CredentialUnavailableError"),
+    "ConfigError": ("azauth.errors", "ConfigError"),
+    "credential_from_config": ("azauth.config.factory", "credential_from_config"),
     "AzureAuthorityHosts": ("azauth.authority_hosts", "AzureAuthorityHosts"),
     "KnownAuthorities": ("azauth.authority_hosts", "KnownAuthorities"),
     "CertificateCredential": ("azauth._credentials", "CertificateCredential"),
@@ -22,6 +24,7 @@ _EXPORTS = {
     "ClientAssertionCredential": ("azauth._credentials", "ClientAssertionCredential"),
     "ClientSecretCredential": ("azauth._credentials", "ClientSecretCredential"),
     "get_bearer_token_provider": ("azauth._io.token_provider", "get_bearer_token_provider"),
+    "TokenCachePersistenceOptions": ("azauth.cache_options", "TokenCachePersistenceOptions"),
 }
 
 __all__ = [
@@ -31,8 +34,11 @@ __all__ = [
     "ChainedTokenCredential",
     "ClientAssertionCredential",
     "ClientSecretCredential",
+    "ConfigError",
     "CredentialUnavailableError",
     "KnownAuthorities",
+    "TokenCachePersistenceOptions",
+    "credential_from_config",
     "get_bearer_token_provider",
 ]
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
@@ -46,4 +52,6 @@ if TYPE_CHECKING:
     )
     from ._io.token_provider import get_bearer_token_provider
     from .authority_hosts import AzureAuthorityHosts, KnownAuthorities
-    from .errors import AuthenticationRequiredError, CredentialUnavailableError
+    from .cache_options import TokenCachePersistenceOptions
+    from .config.factory import credential_from_config
+    from .errors import AuthenticationRequiredError, ConfigError, CredentialUnavailableError

@@ -15,12 +15,57 @@ error, as azure-identity does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from azure.core.exceptions import ClientAuthenticationError
 
-__all__ = ["AuthenticationRequiredError", "ClientAuthenticationError", "CredentialUnavailableError"]
+__all__ = [
+    "AuthenticationRequiredError",
+    "ClientAuthenticationError",
+    "ConfigError",
+    "ConfigProblem",
+    "CredentialUnavailableError",
+]
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One problem found in a configuration document: where it is, and what is wrong.
+
+    ``file`` is a path, ``<mapping>`` or ``<env AZAUTH_...>``; ``line`` and ``column`` are 1-based and ``None``
+    where the source has no positions; ``path`` is the field path, e.g. ``profiles.app.credentials[1].client_id``.
+    The message never contains a secret value.
+    """
+
+    file: str
+    line: int | None
+    column: int | None
+    path: str
+    message: str
+    severity: Literal["error", "warning", "note"] = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
+        field = f" {self.path}:" if self.path else ""
+        prefix = "" if self.severity == "error" else f" {self.severity}:"
+        return f"{where}:{prefix}{field} {self.message}"
+
+
+class ConfigError(ValueError):
+    """A configuration document is invalid; :attr:`problems` lists every problem found, not just the first.
+
+    Its text is one line per problem, ``auth.yaml:12:9: profiles.app.credentials[1].client_id: message``.
+    """
+
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        self.problems: tuple[ConfigProblem, ...] = tuple(problems)
+        count = len(self.problems)
+        header = "invalid configuration" + (f" ({count} problems)" if count > 1 else "")
+        super().__init__(header + ":\n" + "\n".join(f"  {problem}" for problem in self.problems))
 
 
 class CredentialUnavailableError(ClientAuthenticationError):

@@ -15,6 +15,9 @@ _EXPORTS = {
     "ClientAssertionCredential": ("azauth.aio._credentials", "ClientAssertionCredential"),
     "ClientSecretCredential": ("azauth.aio._credentials", "ClientSecretCredential"),
     "get_bearer_token_provider": ("azauth._io.token_provider", "get_async_bearer_token_provider"),
+    "TokenCachePersistenceOptions": ("azauth.cache_options", "TokenCachePersistenceOptions"),
+    "credential_from_config": ("azauth.config.factory", "async_credential_from_config"),
+    "ConfigError": ("azauth.errors", "ConfigError"),
 }
 
 __all__ = [
@@ -22,12 +25,18 @@ __all__ = [
     "ChainedTokenCredential",
     "ClientAssertionCredential",
     "ClientSecretCredential",
+    "ConfigError",
+    "TokenCachePersistenceOptions",
+    "credential_from_config",
     "get_bearer_token_provider",
 ]
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:
     from .._io.token_provider import get_async_bearer_token_provider as get_bearer_token_provider
+    from ..cache_options import TokenCachePersistenceOptions
+    from ..config.factory import async_credential_from_config as credential_from_config
+    from ..errors import ConfigError
     from ._credentials import (
         CertificateCredential,
         ChainedTokenCredential,

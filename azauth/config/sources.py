@@ -1,0 +1,493 @@
+"""Configuration sources: YAML, TOML (and ``pyproject.toml``), JSON files, mappings and ``AZAUTH_*`` variables.
+
+Each source yields a :class:`RawDocument`: plain data (dicts, lists, scalars) and a :class:`Locator` that knows
+where each value was written. Files are read with limits (size, nesting, YAML aliases) and strictness
+(UTF-8 without BOM, no duplicate keys, no YAML tags beyond plain data) so that a hostile or broken file gives
+one clear error instead of a crash, a hang or a surprise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ConfigError, ConfigProblem
+from ._locations import FieldPath, Locator
+
+__all__ = [
+    "MAX_CONFIG_BYTES",
+    "MAX_DEPTH",
+    "MAX_VALUES",
+    "RawDocument",
+    "env_overlay",
+    "from_mapping",
+    "read_file",
+]
+
+MAX_CONFIG_BYTES = 1 << 20
+"""A configuration file larger than this (1 MiB) is refused."""
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists a document may have."""
+MAX_VALUES = 10_000
+"""Most values a document may hold once YAML aliases are expanded (an alias bomb stops here)."""
+MAX_YAML_ALIASES = 100
+
+ENV_PREFIX = "AZAUTH_"
+ENV_DOCUMENT_KEYS = ("version", "default_profile", "defaults", "profiles")
+"""Top-level keys that ``AZAUTH_*`` variables can set (``AZAUTH_PROFILE`` and ``AZAUTH_CONFIG`` select)."""
+
+_YAML_SUFFIXES = (".yaml", ".yml")
+_PLAIN_YAML_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
+)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass
+class RawDocument:
+    """A document's plain data before validation, with where it came from."""
+
+    data: Any
+    locator: Locator
+    base_dir: str | None
+    """Folder that relative paths in the document (``{file: ...}``, ``*_path``) are resolved from."""
+
+
+def _fail(file: str, message: str, line: int | None = None, column: int | None = None) -> ConfigError:
+    return ConfigError([ConfigProblem(file, line, column, "", message)])
+
+
+# --------------------------------------------------------------------------------------------- files
+
+
+def read_file(path: str | os.PathLike[str]) -> RawDocument:
+    """Read and parse a configuration file; the format follows the extension. Raises :class:`ConfigError`."""
+    display = os.fspath(path)
+    text = _read_text(display)
+    name = os.path.basename(display).lower()
+    base_dir = os.path.dirname(os.path.abspath(display))
+    if name.endswith(_YAML_SUFFIXES):
+        data, locator = _parse_yaml(text, display)
+    elif name.endswith(".json"):
+        data, locator = _parse_json(text, display)
+    elif name.endswith(".toml"):
+        data, locator = _parse_toml(text, display)
+        if name == "pyproject.toml":
+            data, locator = _tool_table(data, locator, display)
+    else:
+        raise _fail(display, "unknown file type: a configuration file ends in .yaml, .yml, .toml or .json")
+    _check_shape(data, locator)
+    return RawDocument(data, locator, base_dir)
+
+
+def _read_text(path: str) -> str:
+    try:
+        if os.path.isdir(path):
+            raise _fail(path, "is a directory, not a configuration file")
+        size = os.path.getsize(path)
+        if size > MAX_CONFIG_BYTES:
+            raise _fail(path, f"is {size} bytes: too large to be a configuration file (the limit is 1 MiB)")
+        with open(path, "rb") as file:
+            raw = file.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        raise _fail(path, "file not found") from None
+    except PermissionError:
+        raise _fail(path, "is not readable (permission denied)") from None
+    except OSError as exc:
+        raise _fail(path, f"cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise _fail(path, "is too large to be a configuration file (the limit is 1 MiB)")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise _fail(path, "starts with a byte order mark (BOM): save it as UTF-8 without BOM", 1, 1)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _fail(path, "is UTF-16 encoded: save it as UTF-8 (without BOM)", 1, 1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _fail(path, f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x}): save it as UTF-8", line, column) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise _fail(path, "contains a NUL character: it is not a text file", line)
+    if not text.strip():
+        raise _fail(path, "is empty")
+    return text
+
+
+def _check_shape(data: Any, locator: Locator) -> None:
+    if data is None:
+        raise _fail(locator.file, "is empty: it holds no configuration (only comments?)")
+    if not isinstance(data, dict):
+        raise _fail(locator.file, f"must hold a mapping at the top level, not a {_kind(data)}", 1, 1)
+    deepest = _depth_exceeded(data)
+    if deepest is not None:
+        raise ConfigError([locator.problem(deepest, f"nesting is deeper than {MAX_DEPTH} levels")])
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(value), "value")
+
+
+def _depth_exceeded(data: Any) -> FieldPath | None:
+    """The path where ``data`` nests deeper than :data:`MAX_DEPTH`, or ``None`` (iterative, no recursion)."""
+    stack: list[tuple[Any, FieldPath]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path
+        if isinstance(value, dict):
+            stack.extend((child, (*path, str(key))) for key, child in value.items())
+        elif isinstance(value, list):
+            stack.extend((child, (*path, index)) for index, child in enumerate(value))
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- YAML
+
+
+def _yaml_loader(text: str) -> Any:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        """A safe loader that counts nesting and aliases while composing."""
+
+        depth = 0
+        aliases = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                self.aliases += 1
+                if self.aliases > MAX_YAML_ALIASES:
+                    raise yaml.composer.ComposerError(
+                        None,
+                        None,
+                        f"more than {MAX_YAML_ALIASES} YAML aliases",
+                        self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                    )
+                return super().compose_node(parent, index)
+            self.depth += 1
+            try:
+                if self.depth > MAX_DEPTH + 1:
+                    raise yaml.composer.ComposerError(
+                        None,
+                        None,
+                        f"nesting is deeper than {MAX_DEPTH} levels",
+                        self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                    )
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+    return Loader(text)
+
+
+def _parse_yaml(text: str, file: str) -> tuple[Any, Locator]:
+    import yaml
+
+    loader = _yaml_loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            raise _yaml_error(exc, file) from None
+        except RecursionError:
+            raise _fail(file, f"nesting is deeper than {MAX_DEPTH} levels") from None
+        if node is None:
+            return None, Locator(file)
+        locator = Locator(file)
+        problems = _walk_yaml(node, locator)
+        if problems:
+            raise ConfigError(problems)
+        try:
+            return loader.construct_document(node), locator
+        except yaml.MarkedYAMLError as exc:
+            raise _yaml_error(exc, file) from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_error(exc: Any, file: str) -> ConfigError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = str(exc.problem or exc.context or "invalid YAML")
+    if "expected a single document" in str(exc.context or ""):
+        problem = "holds several YAML documents ('---'); a configuration is one document"
+    elif exc.problem and "could not determine a constructor" in exc.problem:
+        problem = "a YAML tag that is not plain data"
+    line = mark.line + 1 if mark is not None else None
+    column = mark.column + 1 if mark is not None else None
+    return _fail(file, f"invalid YAML: {problem}", line, column)
+
+
+def _walk_yaml(root: Any, locator: Locator) -> list[ConfigProblem]:
+    """Record positions, refuse tags that are not plain data and duplicate keys, bound the expanded size."""
+    import yaml
+
+    problems: list[ConfigProblem] = []
+    count = 0
+    stack: list[tuple[Any, FieldPath]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            return [locator.problem((), f"expands to more than {MAX_VALUES} values (YAML aliases?): refused")]
+        locator.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if node.tag not in _PLAIN_YAML_TAGS:
+            problems.append(
+                locator.problem(path, f"the YAML tag {node.tag!r} is not allowed: a configuration holds plain data")
+            )
+            continue
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, (*path, index)) for index, child in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            seen: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                    for source in merged:
+                        if isinstance(source, yaml.MappingNode):
+                            stack.extend(
+                                (v, (*path, str(k.value))) for k, v in source.value if isinstance(k, yaml.ScalarNode)
+                            )
+                    continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    mark = key_node.start_mark
+                    problems.append(
+                        ConfigProblem(locator.file, mark.line + 1, mark.column + 1, "", "keys must be plain names")
+                    )
+                    continue
+                key_node.tag = "tag:yaml.org,2002:str"  # 'on:', 'yes:' or '1:' stay names
+                name = str(key_node.value)
+                key_mark = key_node.start_mark
+                if name in seen:
+                    first = seen[name].start_mark.line + 1
+                    problems.append(
+                        ConfigProblem(
+                            locator.file,
+                            key_mark.line + 1,
+                            key_mark.column + 1,
+                            _child_path_text(path, name),
+                            f"duplicate key {name!r} (first written on line {first})",
+                        )
+                    )
+                    continue
+                seen[name] = key_node
+                child: FieldPath = (*path, name)
+                locator.keys[child] = (key_mark.line + 1, key_mark.column + 1)
+                locator.values[child] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+                stack.append((value_node, child))
+    return problems
+
+
+def _child_path_text(path: FieldPath, name: str) -> str:
+    from ._locations import format_path
+
+    return format_path((*path, name))
+
+
+# ---------------------------------------------------------------------------------------------- JSON
+
+
+def _parse_json(text: str, file: str) -> tuple[Any, Locator]:
+    duplicates: list[str] = []
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                duplicates.append(key)
+            result[key] = value
+        return result
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs_hook)
+    except json.JSONDecodeError as exc:
+        raise _fail(file, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise _fail(file, f"nesting is deeper than {MAX_DEPTH} levels") from None
+    # JSON is (nearly) YAML flow syntax: the YAML composer gives positions and locates duplicate keys.
+    locator = Locator(file)
+    try:
+        loader = _yaml_loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+        problems = _walk_yaml(node, locator) if node is not None else []
+    except Exception:
+        locator, problems = Locator(file), []
+    problems = [p for p in problems if p.message.startswith("duplicate key")]
+    if duplicates:
+        raise ConfigError(problems or [ConfigProblem(file, None, None, "", f"duplicate key {duplicates[0]!r}")])
+    return data, locator
+
+
+# ---------------------------------------------------------------------------------------------- TOML
+
+_TOML_ERROR_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_TOML_PART_TEXT = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
+_TOML_KEY = re.compile(rf"^(\s*)({_TOML_PART_TEXT}(?:\s*\.\s*{_TOML_PART_TEXT})*)\s*=")
+_TOML_PART = re.compile(_TOML_PART_TEXT)
+
+
+def _parse_toml(text: str, file: str) -> tuple[Any, Locator]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _TOML_ERROR_AT.search(message)
+        line, column = (int(match[1]), int(match[2])) if match else (None, None)
+        message = _TOML_ERROR_AT.sub("", message)
+        if message.startswith("Cannot overwrite a value") or message.startswith("Cannot declare"):
+            message = "duplicate key (a key or table is defined twice)"
+        raise _fail(file, f"invalid TOML: {message}", line, column) from None
+    except RecursionError:
+        raise _fail(file, f"nesting is deeper than {MAX_DEPTH} levels") from None
+    return data, _locate_toml(text, file)
+
+
+def _toml_parts(text: str) -> list[str]:
+    return [part.strip("\"'") for part in _TOML_PART.findall(text)]
+
+
+def _locate_toml(text: str, file: str) -> Locator:
+    """Best-effort positions of TOML keys and tables (tomllib keeps none): headers and ``key =`` lines."""
+    locator = Locator(file)
+    table: FieldPath = ()
+    array_counts: dict[FieldPath, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TOML_HEADER.match(line)
+        if header:
+            path: FieldPath = ()
+            parts = _toml_parts(header[2])
+            for position, part in enumerate(parts):
+                path = (*path, part)
+                if position < len(parts) - 1 and path in array_counts:
+                    path = (*path, array_counts[path] - 1)
+            if header[1] == "[[":
+                array_counts[path] = array_counts.get(path, 0) + 1
+                locator.keys.setdefault(path, (number, line.index("[") + 1))
+                path = (*path, array_counts[path] - 1)
+            locator.keys.setdefault(path, (number, line.index("[") + 1))
+            locator.values.setdefault(path, (number, line.index("[") + 1))
+            table = path
+            continue
+        key = _TOML_KEY.match(line)
+        if key:
+            full = (*table, *_toml_parts(key[2]))
+            column = len(key[1]) + 1
+            locator.keys.setdefault(full, (number, column))
+            value_column = key.end() + len(line[key.end() :]) - len(line[key.end() :].lstrip()) + 1
+            locator.values.setdefault(full, (number, value_column))
+    return locator
+
+
+def _tool_table(data: Any, locator: Locator, file: str) -> tuple[Any, Locator]:
+    tool = data.get("tool") if isinstance(data, dict) else None
+    if not isinstance(tool, dict) or "azauth" not in tool:
+        raise _fail(file, "has no [tool.azauth] table")
+    prefix: FieldPath = ("tool", "azauth")
+    strip = len(prefix)
+    inner = Locator(
+        file,
+        {p[strip:]: v for p, v in locator.values.items() if p[:strip] == prefix},
+        {p[strip:]: v for p, v in locator.keys.items() if p[:strip] == prefix},
+    )
+    return tool["azauth"], inner
+
+
+# ----------------------------------------------------------------------------------- mappings, environment
+
+
+def from_mapping(mapping: Mapping[str, Any]) -> RawDocument:
+    """A document given as a Python mapping (positions are field paths only)."""
+    data = _plain(mapping)
+    locator = Locator("<mapping>")
+    _check_shape(data, locator)
+    return RawDocument(data, locator, None)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _plain(child) for key, child in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(child) for child in value]
+    return value
+
+
+def env_overlay(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[FieldPath, str]]:
+    """The document ``AZAUTH_*`` variables describe, and the variable behind each path they set.
+
+    Variables nest with ``__`` (pydantic-settings): ``AZAUTH_PROFILES__APP__TYPE=managed_identity``. Names are
+    case-insensitive and become lower case. A value starting with ``[`` or ``{`` is JSON, e.g.
+    ``AZAUTH_PROFILES__CI__CREDENTIALS='[{"type": "azure_cli"}]'``.
+    """
+    from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+
+    class _Environment(BaseSettings):
+        model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="ignore")
+        version: Any = None
+        default_profile: Any = None
+        defaults: dict[str, Any] | None = None
+        profiles: dict[str, Any] | None = None
+
+    source = EnvSettingsSource(_Environment, env_prefix=ENV_PREFIX, env_nested_delimiter="__", case_sensitive=False)
+    source.env_vars = {name.lower(): value for name, value in environ.items() if name.upper().startswith(ENV_PREFIX)}
+    try:
+        exploded = source()
+    except Exception as exc:  # a malformed JSON value in a variable
+        raise _fail("<env AZAUTH_*>", f"cannot read AZAUTH_* variables: {type(exc).__name__}") from None
+    data = {key: _decode_json_leaves(exploded[key]) for key in ENV_DOCUMENT_KEYS if exploded.get(key) is not None}
+    names: dict[FieldPath, str] = {}
+    for path in _leaf_paths(data, ()):
+        names[path] = ENV_PREFIX + "__".join(str(part).upper() for part in path)
+    return data, names
+
+
+def _decode_json_leaves(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _decode_json_leaves(child) for key, child in value.items()}
+    if isinstance(value, str) and value.lstrip().startswith(("[", "{")):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _leaf_paths(value: Any, path: FieldPath) -> Iterator[FieldPath]:
+    if isinstance(value, dict) and value:
+        for key, child in value.items():
+            yield from _leaf_paths(child, (*path, key))
+    else:
+        yield path
+
+
+def overlay(base: RawDocument, env_data: Mapping[str, Any], env_names: Mapping[FieldPath, str]) -> RawDocument:
+    """``base`` with ``AZAUTH_*`` values laid over it: variables win where both speak (lists are replaced)."""
+    if not env_data:
+        return base
+    data, locator = base.data, base.locator
+    if isinstance(data, dict) and "type" in data and "profiles" not in data:  # short form becomes a profile
+        data, locator = {"profiles": {"default": data}}, locator.rebased(("profiles", "default"))
+    return RawDocument(_deep_merge(data, env_data), locator.merged(env_names), base.base_dir)
+
+
+def _deep_merge(base: Any, top: Any) -> Any:
+    if isinstance(base, dict) and isinstance(top, Mapping):
+        merged = dict(base)
+        for key, value in top.items():
+            merged[key] = _deep_merge(base.get(key), value)
+        return merged
+    return top
