@@ -1,0 +1,239 @@
+"""azauth and azure-identity measured side by side, in the same run, against the loopback emulator.
+
+    .venv/bin/python benchmarks/run.py [--quick]
+
+Prints one table: each figure for azure-identity and azauth, and the ratio (azure-identity / azauth for
+times and requests: above 1 means azauth is better). Needs the dev extra (azure-identity).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import azure.identity
+import azure.identity.aio
+
+import azauth
+import azauth.aio
+from azauth.emulator import Emulator
+
+SCOPE = "https://vault.azure.net/.default"
+
+
+@dataclass
+class Row:
+    name: str
+    reference: float
+    ours: float
+    unit: str
+    target: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.reference / self.ours if self.ours else float("inf")
+
+
+def libraries(emu: Emulator) -> dict[str, tuple[Any, Any, dict[str, Any]]]:
+    common = {"authority": emu.authority, "connection_verify": emu.ca_path}
+    return {
+        "azure-identity": (azure.identity, azure.identity.aio, {**common, "disable_instance_discovery": True}),
+        "azauth": (azauth, azauth.aio, common),
+    }
+
+
+def per_call(call: Callable[[], Any], seconds: float) -> float:
+    """Median microseconds per call over several timed batches."""
+    batch = 200
+    samples = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline or len(samples) < 5:
+        started = time.perf_counter()
+        for _ in range(batch):
+            call()
+        samples.append((time.perf_counter() - started) / batch * 1e6)
+    return statistics.median(samples)
+
+
+async def aper_call(call: Callable[[], Coroutine[Any, Any, Any]], seconds: float) -> float:
+    batch = 200
+    samples = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline or len(samples) < 5:
+        started = time.perf_counter()
+        for _ in range(batch):
+            await call()
+        samples.append((time.perf_counter() - started) / batch * 1e6)
+    return statistics.median(samples)
+
+
+def cycling(cred: Any, scopes: list[str], tenants: list[str | None]) -> Callable[[], Any]:
+    """A call that walks the cached (scope, tenant) pairs: the same harness for 1 and for 1,000 entries."""
+    pairs = [(s, t) for s in scopes for t in tenants]
+    index = [0]
+
+    def call() -> Any:
+        index[0] = (index[0] + 1) % len(pairs)
+        scope, tenant = pairs[index[0]]
+        return cred.get_token(scope, tenant_id=tenant)
+
+    return call
+
+
+def cached_sync(emu: Emulator, sync: Any, kw: dict[str, Any], seconds: float) -> float:
+    cred = sync.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **kw)
+    cred.get_token(SCOPE)
+    return per_call(cycling(cred, [SCOPE], [None]), seconds)
+
+
+def cached_async(emu: Emulator, aio: Any, kw: dict[str, Any], seconds: float) -> float:
+    async def main() -> float:
+        async with aio.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **kw) as cred:
+            await cred.get_token(SCOPE)
+            return await aper_call(lambda: cred.get_token(SCOPE), seconds)
+
+    return asyncio.run(main())
+
+
+def many_scopes(emu: Emulator, sync: Any, kw: dict[str, Any], count: int, seconds: float) -> tuple[float, float]:
+    """Per-call time cycling over ``count`` cached scopes, and the memory those entries hold (bytes each)."""
+    scopes = [f"api://bench-{i}/.default" for i in range(count)]
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    cred = sync.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **kw)
+    for scope in scopes:
+        cred.get_token(scope)
+    gc.collect()
+    held = (tracemalloc.get_traced_memory()[0] - before) / count
+    tracemalloc.stop()
+    return per_call(cycling(cred, scopes, [None]), seconds), held
+
+
+def many_tenants(
+    emu: Emulator, sync: Any, kw: dict[str, Any], tenants: list[str], client: str, seconds: float
+) -> float:
+    cred = sync.ClientSecretCredential(emu.tenant_id, client, "bench-secret", additionally_allowed_tenants=["*"], **kw)
+    for tenant in tenants:
+        cred.get_token(SCOPE, tenant_id=tenant)
+    return per_call(cycling(cred, [SCOPE], list(tenants)), seconds)
+
+
+def concurrent_async(emu: Emulator, aio: Any, kw: dict[str, Any], count: int) -> int:
+    emu.clear_requests()
+
+    async def main() -> None:
+        async with aio.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **kw) as cred:
+            await asyncio.gather(*(cred.get_token(SCOPE) for _ in range(count)))
+
+    asyncio.run(main())
+    return emu.count("token")
+
+
+def concurrent_threads(emu: Emulator, sync: Any, kw: dict[str, Any], count: int) -> int:
+    emu.clear_requests()
+    cred = sync.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **kw)
+    barrier = threading.Barrier(count)
+
+    def one(_: int) -> None:
+        barrier.wait()
+        cred.get_token(SCOPE)
+
+    with ThreadPoolExecutor(count) as pool:
+        list(pool.map(one, range(count)))
+    return emu.count("token")
+
+
+def cold_first(emu: Emulator, sync: Any, kw: dict[str, Any]) -> tuple[float, int]:
+    emu.clear_requests()
+    cred = sync.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **kw)
+    started = time.perf_counter()
+    cred.get_token(SCOPE)
+    return (time.perf_counter() - started) * 1000, len(emu.requests)
+
+
+def import_time(statement: str, runs: int) -> float:
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    samples = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        for _ in range(runs)
+    ]
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="shorter timings and fewer scopes/tenants")
+    args = parser.parse_args()
+    seconds = 0.5 if args.quick else 2.0
+    count = 200 if args.quick else 1000
+    rows: list[Row] = []
+    results: dict[str, dict[str, float]] = {}
+
+    with Emulator() as emu:
+        tenants = [emu.add_tenant() for _ in range(count)]
+        client = emu.add_app(secrets=["bench-secret"], multi_tenant=True)
+        for name, (sync, aio, kw) in libraries(emu).items():
+            r = results.setdefault(name, {})
+            r["sync"] = cached_sync(emu, sync, kw, seconds)
+            r["async"] = cached_async(emu, aio, kw, seconds)
+            r["scopes"], r["bytes"] = many_scopes(emu, sync, kw, count, seconds)
+            r["tenants"] = many_tenants(emu, sync, kw, tenants, client, seconds)
+            emu.token_delay = 0.2
+            r["tasks"] = concurrent_async(emu, aio, kw, 200)
+            r["threads"] = concurrent_threads(emu, sync, kw, 32)
+            emu.token_delay = 0.0
+            r["cold_ms"], r["cold_requests"] = cold_first(emu, sync, kw)
+            print(f"measured {name}", file=sys.stderr)
+
+    runs = 3 if args.quick else 7
+    ref_import = import_time("import azure.identity; import azure.identity.aio", runs)
+    our_import = import_time("import azauth; import azauth.aio", runs)
+    ref_first = import_time("import azure.identity; azure.identity.ClientSecretCredential('t', 'c', 's')", runs)
+    our_first = import_time("import azauth; azauth.ClientSecretCredential('t', 'c', 's')", runs)
+
+    ref, ours = results["azure-identity"], results["azauth"]
+    rows += [
+        Row("cached get_token, sync, 1 scope", ref["sync"], ours["sync"], "us/call", ">= 8x"),
+        Row("cached get_token, async, 1 scope", ref["async"], ours["async"], "us/call", ">= 4x"),
+        Row(
+            f"cached get_token, sync, {count} scopes",
+            ref["scopes"],
+            ours["scopes"],
+            "us/call",
+            f"azauth within 1.2x of 1 scope ({ours['scopes'] / ours['sync']:.2f}x)",
+        ),
+        Row(
+            f"cached get_token, sync, {count} tenants",
+            ref["tenants"],
+            ours["tenants"],
+            "us/call",
+            f"azauth within 1.2x of 1 scope ({ours['tenants'] / ours['sync']:.2f}x)",
+        ),
+        Row("memory per cached token", ref["bytes"], ours["bytes"], "bytes"),
+        Row("200 concurrent cold async calls", ref["tasks"], ours["tasks"], "requests", "azauth = 1"),
+        Row("32 concurrent cold threads", ref["threads"], ours["threads"], "requests", "azauth = 1"),
+        Row("cold first token", ref["cold_requests"], ours["cold_requests"], "requests", "azauth = 1"),
+        Row("cold first token", ref["cold_ms"], ours["cold_ms"], "ms"),
+        Row("import (sync + aio)", ref_import, our_import, "ms", "<= 1/3 (ratio >= 3)"),
+        Row("import + construct a credential", ref_first, our_first, "ms"),
+    ]
+    width = max(len(r.name) for r in rows)
+    print(f"{'measure':<{width}}  {'azure-identity':>14}  {'azauth':>10}  {'ratio':>7}  unit      target")
+    for r in rows:
+        print(f"{r.name:<{width}}  {r.reference:>14.2f}  {r.ours:>10.2f}  {r.ratio:>6.1f}x  {r.unit:<8}  {r.target}")
+
+
+if __name__ == "__main__":
+    main()
