@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import threading
@@ -44,10 +45,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                 )
                 out.write("# Press Ctrl-C to stop.\n")
             out.flush()
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 stop.wait(args.duration)
-            except KeyboardInterrupt:
-                pass
     finally:
         signal.signal(signal.SIGTERM, previous)
     return 0
