@@ -13,7 +13,7 @@ from .._core.base import CredentialCore
 from ..errors import ConfigError, ConfigProblem, CredentialUnavailableError
 from ._locations import FieldPath
 from .loader import ConfigSource, load_config
-from .models import REGISTRY, authority_host
+from .models import CACHE_PARAMETER, REGISTRY, authority_host
 from .profiles import resolve_profile, select_profile
 from .sources import RawDocument
 from .values import SecretSource, read_reference
@@ -163,6 +163,12 @@ class _Builder:
             arguments[item.parameter] = value
         if failed:
             return None
+        cache = self.document.defaults.cache
+        if cache.persist and CACHE_PARAMETER in kind.parameters and CACHE_PARAMETER not in arguments:
+            options = {"allow_unencrypted_storage": cache.allow_unencrypted_storage}
+            if cache.name:
+                options["name"] = cache.name
+            arguments[CACHE_PARAMETER] = kind.parameters[CACHE_PARAMETER](**options)
         if kind.runtime_options:
             arguments.update(self._runtime_options())
         return arguments

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ConfigError, ConfigProblem
 from ._locations import FieldPath, Locator, format_path
 from .models import (
+    CACHE_PARAMETER,
     DOCUMENT_ADAPTER,
     PLANNED_TYPES,
     REGISTRY,
@@ -72,8 +73,11 @@ def open_source(source: ConfigSource, environ: Mapping[str, str]) -> RawDocument
 # -------------------------------------------------------------------------------------------- checking
 
 
-def check(raw: RawDocument, *, resolve: bool, environ: Mapping[str, str] | None = None) -> CheckResult:
-    """Validate ``raw``; with ``resolve``, interpolate ``${VAR}`` from ``environ`` and read secret references."""
+def check(
+    raw: RawDocument, *, resolve: bool, environ: Mapping[str, str] | None = None, read_secrets: bool | None = None
+) -> CheckResult:
+    """Validate ``raw``; with ``resolve``, interpolate ``${VAR}`` from ``environ`` and (unless ``read_secrets`` is
+    false) read every ``{env:}`` / ``{file:}`` secret reference once to report those that cannot be read."""
     env = os.environ if environ is None else environ
     locator = raw.locator
     problems: list[ConfigProblem] = []
@@ -92,7 +96,7 @@ def check(raw: RawDocument, *, resolve: bool, environ: Mapping[str, str] | None 
         model = ConfigDocument(profiles={"default": model})
         raw = RawDocument({"profiles": {"default": raw.data}}, locator.rebased(("profiles", "default")), raw.base_dir)
     if model is not None:
-        if resolve:
+        if resolve if read_secrets is None else read_secrets:
             problems.extend(_resolve_secrets(model, raw, env))
         model._origin = raw
     problems = _redact(problems, raw.data)
@@ -107,13 +111,14 @@ def load_config(source: ConfigSource = None, *, environ: Mapping[str, str] | Non
     :param source: a path (YAML, TOML, ``pyproject.toml`` with ``[tool.azauth]``, JSON), a mapping, or ``None``
         for ``AZAUTH_CONFIG``, then ``AZAUTH_*`` variables, then an empty document (built-in profiles only).
     :param environ: the environment to read (default ``os.environ``).
-    :returns: a ``ConfigDocument``; a short-form document is the profile ``default``.
+    :returns: a ``ConfigDocument``; a short-form document is the profile ``default``. ``${VAR}`` references are
+        resolved; secrets stay references (``SecretSource``) until a credential is built.
     """
     env = os.environ if environ is None else environ
     raw = open_source(source, env)
     if raw is None:
         raw = RawDocument({}, Locator("<none>"), None)
-    result = check(raw, resolve=True, environ=env)
+    result = check(raw, resolve=True, environ=env, read_secrets=False)
     if result.document is None:
         raise ConfigError(result.errors)
     return result.document
@@ -292,7 +297,7 @@ def _advice(raw: RawDocument, *, structural: bool) -> list[ConfigProblem]:
 
 
 def _takes_cache_options() -> bool:
-    return any("cache_persistence_options" in {f.parameter for f in t.fields} for t in REGISTRY.values())
+    return any(CACHE_PARAMETER in t.parameters for t in REGISTRY.values())
 
 
 def _strings(value: Any, path: FieldPath) -> list[tuple[FieldPath, str]]:

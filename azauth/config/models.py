@@ -9,6 +9,7 @@ the docs without any other edit.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import typing
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -81,6 +82,9 @@ PLANNED_TYPES: dict[str, str] = {
 }
 """azure-identity's credentials by configuration type name; used only to say "not implemented yet" for the
 types that have no core so far (the models themselves come from ``CORE_TYPES``)."""
+
+CACHE_PARAMETER = "cache_persistence_options"
+"""The constructor keyword that ``defaults.cache`` feeds (azure-identity's name)."""
 
 HAND_MODELLED = frozenset({"chain", "profile"})
 PROFILE_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
@@ -278,6 +282,9 @@ class CredentialType:
     model: type[BaseModel]
     runtime_options: bool
     """Whether the constructor takes the runtime (HTTP) options from ``defaults.http``."""
+    parameters: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """Every keyword the constructor takes, configurable or not, with its type (``Annotated`` and ``None``
+    stripped): ``defaults`` apply to a credential by these names (e.g. ``cache_persistence_options``)."""
 
 
 def _strip_optional(hint: Any) -> tuple[Any, bool]:
@@ -363,12 +370,17 @@ def _derive(name: str, core: type[CredentialCore]) -> CredentialType | str:
     hints = typing.get_type_hints(core.__init__, include_extras=True)
     fields: list[ConfigField] = []
     runtime = False
+    accepted: dict[str, Any] = {}
     for parameter_name, parameter in list(signature.parameters.items())[1:]:
         if parameter.kind is inspect.Parameter.VAR_KEYWORD:
             runtime = True
             continue
         if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
             return f"its constructor takes *{parameter_name}"
+        hint = hints.get(parameter_name, Any)
+        accepted[parameter_name] = _strip_optional(
+            typing.get_args(hint)[0] if typing.get_origin(hint) is Annotated else hint
+        )[0]
         derived = _derive_field(parameter_name, parameter, hints.get(parameter_name, Any))
         if derived is None:
             if parameter.default is inspect.Parameter.empty:
@@ -384,7 +396,7 @@ def _derive(name: str, core: type[CredentialCore]) -> CredentialType | str:
         model_fields[item.name] = (item.annotation, Field(default=item.default, description=item.description))
     stem = class_name.removesuffix("Credential")
     model = create_model(f"{stem}Config", __config__=_STRICT, __doc__=summary, **model_fields)
-    return CredentialType(name, core, class_name, summary, tuple(fields), model, runtime)
+    return CredentialType(name, core, class_name, summary, tuple(fields), model, runtime, accepted)
 
 
 def _registered_cores() -> dict[str, type[CredentialCore]]:
