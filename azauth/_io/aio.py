@@ -44,11 +44,19 @@ class AsyncSender:
         self._pipeline: Any = None
 
     def _get_pipeline(self) -> Any:
+        self._loop: asyncio.AbstractEventLoop | None = None
         if self._pipeline is None:
             from azure.core.pipeline import AsyncPipeline
+        loop = asyncio.get_running_loop()
+        if self._pipeline is not None and loop is not self._loop and "transport" not in self._options:
+            # The session belongs to another (typically closed) loop, as after a second asyncio.run():
+            # azure-identity fails with "Event loop is closed" here; a fresh session works. The old one
+            # cannot be closed without its loop: aiohttp reports it when it is collected.
+            self._pipeline = None
 
             transport_options, policy_options = split_transport_options(self._options)
             transport = self._options.get("transport")
+            self._loop = loop
             if transport is None:
                 from azure.core.pipeline.transport import AioHttpTransport
 
@@ -111,6 +119,7 @@ class AsyncCredential(CredentialCore):
     _locks: dict[CacheKey, asyncio.Lock]
 
     def _clock(self) -> float:
+    _locks_loop: asyncio.AbstractEventLoop | None = None
         return _time()
 
     def _default_environ(self) -> Mapping[str, str]:
@@ -185,6 +194,9 @@ class AsyncCredential(CredentialCore):
             entry = self._cached(key, claims, usable_until="expires_on")
             if entry is not None:
                 return entry
+        loop = asyncio.get_running_loop()
+        if loop is not self._locks_loop:  # an asyncio.Lock may be bound to the loop it was used in
+            self._locks, self._locks_loop = {}, loop
         async with lock:
             entry = self._cached(key, claims, usable_until="refresh_at")
             if entry is not None:

@@ -209,3 +209,16 @@ def test_malformed_responses_are_described(mode: Mode, emu: Emulator, body: Any,
         mode.wait(cred.get_token(SCOPE))
     assert "oops" not in str(caught.value) and "bad gateway" not in str(caught.value)
     mode.close(cred)
+
+
+def test_async_credential_survives_a_new_event_loop(emu: Emulator) -> None:
+    import asyncio
+
+    import azauth.aio
+
+    cred = azauth.aio.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **connect(emu))
+    first = asyncio.run(cred.get_token(SCOPE))
+    second = asyncio.run(cred.get_token("https://storage.azure.com/.default"))  # azure-identity: loop is closed
+    assert first.token != second.token
+    assert asyncio.run(cred.get_token(SCOPE)).token == first.token
+    asyncio.run(cred.close())
