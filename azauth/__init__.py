@@ -23,6 +23,7 @@ _EXPORTS = {
     "ChainedTokenCredential": ("azauth._credentials", "ChainedTokenCredential"),
     "ClientAssertionCredential": ("azauth._credentials", "ClientAssertionCredential"),
     "ClientSecretCredential": ("azauth._credentials", "ClientSecretCredential"),
+    "ManagedIdentityCredential": ("azauth._credentials", "ManagedIdentityCredential"),
     "get_bearer_token_provider": ("azauth._io.token_provider", "get_bearer_token_provider"),
     "TokenCachePersistenceOptions": ("azauth.cache_options", "TokenCachePersistenceOptions"),
 }
@@ -37,6 +38,7 @@ __all__ = [
     "ConfigError",
     "CredentialUnavailableError",
     "KnownAuthorities",
+    "ManagedIdentityCredential",
     "TokenCachePersistenceOptions",
     "credential_from_config",
     "get_bearer_token_provider",
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         ChainedTokenCredential,
         ClientAssertionCredential,
         ClientSecretCredential,
+        ManagedIdentityCredential,
     )
     from ._io.token_provider import get_bearer_token_provider
     from .authority_hosts import AzureAuthorityHosts, KnownAuthorities

@@ -11,10 +11,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
+from .cache_options import TokenCachePersistenceOptions
+
 __all__ = [
     "AdditionallyAllowedTenants",
     "AssertionFunc",
     "AuthorityHost",
+    "CachePersistence",
     "CertificateData",
     "CertificatePassword",
     "CertificatePath",
@@ -79,4 +82,11 @@ SendCertificateChain = Annotated[
 ]
 AssertionFunc = Annotated[
     Callable[[], str], Param("A callable returning a client assertion (JWT); called for every new token.")
+]
+CachePersistence = Annotated[
+    TokenCachePersistenceOptions | None,
+    Param(
+        "Configuration for persistent token caching (msal token-cache format, encrypted where the platform allows)."
+        " If unspecified, the credential caches tokens in memory."
+    ),
 ]

@@ -11,14 +11,16 @@ from typing import Any, ClassVar
 from azure.core.credentials import AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError, ServiceResponseError
 
-from .._protocol.steps import Flow
+from .._protocol.msal_cache import AppTokenKey
+from .._protocol.steps import Blocking, Flow
 from .._protocol.tenants import resolve_tenant
 from .._protocol.validation import normalize_authority, validate_scopes, validate_tenant_id
 from ..authority_hosts import AzureAuthorityHosts
 from ..errors import CredentialUnavailableError
 from .env_values import parse_bool
+from .persistence import PersistenceSettings, TokenStore, persistence_settings
 from .runtime import check_runtime_options
-from .token_cache import CacheEntry, CacheKey
+from .token_cache import REFRESH_OFFSET, CacheEntry, CacheKey
 
 __all__ = ["CORE_TYPES", "CredentialCore", "TokenRequest", "within_credential_chain"]
 
@@ -60,6 +62,8 @@ class CredentialCore:
     _multitenant_disabled: bool
     _environ: Mapping[str, str]
     _sender: Any
+    _persistence: PersistenceSettings | None = None
+    _token_stores: dict[bool, TokenStore]
 
     def __init_subclass__(cls, config_type: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -76,6 +80,10 @@ class CredentialCore:
     def _new_sender(self, options: Mapping[str, Any]) -> Any:
         raise NotImplementedError
 
+    def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> TokenStore:
+        """Open the persistent token cache (blocking: called through a ``Blocking`` step)."""
+        raise NotImplementedError
+
     # shared construction ----------------------------------------------------------------------
     def _setup(
         self,
@@ -86,6 +94,7 @@ class CredentialCore:
         additionally_allowed_tenants: Sequence[str] | None = (),
         runtime: Mapping[str, Any],
         tenant_required: bool = True,
+        cache_persistence_options: Any = None,
     ) -> None:
         name = type(self).__name__
         check_runtime_options(name, runtime)
@@ -103,6 +112,8 @@ class CredentialCore:
         self._allowed_tenants = frozenset(additionally_allowed_tenants or ())
         self._multitenant_disabled = parse_bool(self._environ, "AZURE_IDENTITY_DISABLE_MULTITENANTAUTH")
         self._tokens = {}
+        self._persistence = persistence_settings(cache_persistence_options, self._environ)
+        self._token_stores = {}
         self._sender = self._new_sender({k: v for k, v in runtime.items() if k != "environ"})
 
     def __repr__(self) -> str:
@@ -154,9 +165,21 @@ class CredentialCore:
         name = type(self).__name__
         in_chain = within_credential_chain.get()
         stale = self._cached(key, claims, usable_until="expires_on")
+        store: TokenStore | None = None
         try:
             validate_scopes(scopes, method=method)
             request = TokenRequest(self.resolve_tenant(tenant_id), claims or None, bool(enable_cae))
+            if self._persistence is not None and key is not None:  # consulted on a miss only
+                store = yield from self._token_store(request.enable_cae)
+                stored_key = AppTokenKey.for_request(self._authority, self._client_id or "", request.tenant, scopes)
+                found = None if request.claims else (yield Blocking(store.lookup, (stored_key, self._clock())))
+                if found is not None:
+                    entry = CacheEntry(found, self._clock())
+                    self._tokens[key] = entry
+                    if self._clock() < _refresh_due(found):
+                        _LOGGER.debug("%s.%s: token found in the persistent cache", name, method)
+                        return entry
+                    stale = stale or entry  # due for refresh, still valid: served if the refresh fails
             info = yield from self.token_flow(scopes, request)
         except Exception as exc:
             error = _explain_transport_error(exc, name)
@@ -173,11 +196,31 @@ class CredentialCore:
         entry = CacheEntry(info, self._clock())
         if key is not None:
             self._tokens[key] = entry
+        if store is not None:
+            try:
+                yield Blocking(store.save, (stored_key, info, self._clock()))
+            except Exception as exc:  # persisting is best effort: the token request has succeeded
+                _LOGGER.warning("%s.%s could not persist the token: %s", name, method, type(exc).__name__)
         _LOGGER.log(logging.DEBUG if in_chain else logging.INFO, "%s.%s succeeded", name, method)
         return entry
 
+    def _token_store(self, cae: bool) -> Flow[TokenStore]:
+        """The persistent cache for CAE or non-CAE tokens, opened on first use (where encryption errors surface)."""
+        store = self._token_stores.get(cae)
+        if store is None:
+            assert self._persistence is not None
+            store = yield Blocking(self._open_token_store, (self._persistence, cae))
+            store = self._token_stores.setdefault(cae, store)
+        return store
+
     def _child_credentials(self) -> Collection[Any]:
         return ()
+
+
+def _refresh_due(info: AccessTokenInfo) -> float:
+    """When a token read from the persistent cache is due for refresh: the in-memory cache's rule."""
+    due = float(info.expires_on - REFRESH_OFFSET)
+    return due if info.refresh_on is None else min(due, float(info.refresh_on))
 
 
 def _explain_transport_error(exc: Exception, name: str) -> Exception:

@@ -13,6 +13,7 @@ from .._protocol.steps import Flow
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
+    CachePersistence,
     CertificateData,
     CertificatePassword,
     CertificatePath,
@@ -64,6 +65,9 @@ class CertificateCore(CredentialCore, config_type="certificate"):
         Defaults to False.
     :keyword List[str] additionally_allowed_tenants: Specifies tenants in addition to the specified "tenant_id"
         for which the credential may acquire tokens. Add the wildcard value "*" to allow any tenant.
+    :keyword cache_persistence_options: Configuration for persistent token caching. If unspecified, the credential
+        will cache tokens in memory.
+    :paramtype cache_persistence_options: ~azauth.TokenCachePersistenceOptions
     """
 
     def __init__(
@@ -78,6 +82,7 @@ class CertificateCore(CredentialCore, config_type="certificate"):
         authority: AuthorityHost = None,
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
         disable_instance_discovery: DisableInstanceDiscovery = False,
+        cache_persistence_options: CachePersistence = None,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
         if not client_id:
@@ -100,6 +105,7 @@ class CertificateCore(CredentialCore, config_type="certificate"):
             authority=authority,
             additionally_allowed_tenants=additionally_allowed_tenants,
             runtime=kwargs,
+            cache_persistence_options=cache_persistence_options,
         )
 
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:

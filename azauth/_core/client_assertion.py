@@ -14,6 +14,7 @@ from ..params import (
     AdditionallyAllowedTenants,
     AssertionFunc,
     AuthorityHost,
+    CachePersistence,
     ClientId,
     DisableInstanceDiscovery,
     TenantId,
@@ -38,6 +39,9 @@ class ClientAssertionCore(CredentialCore, config_type="client_assertion"):
     :keyword str authority: Authority of a Microsoft Entra endpoint, for example "login.microsoftonline.com".
     :keyword List[str] additionally_allowed_tenants: Specifies tenants in addition to the specified "tenant_id"
         for which the credential may acquire tokens. Add the wildcard value "*" to allow any tenant.
+    :keyword cache_persistence_options: Configuration for persistent token caching. If unspecified, the credential
+        will cache tokens in memory.
+    :paramtype cache_persistence_options: ~azauth.TokenCachePersistenceOptions
     """
 
     def __init__(
@@ -49,6 +53,7 @@ class ClientAssertionCore(CredentialCore, config_type="client_assertion"):
         authority: AuthorityHost = None,
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
         disable_instance_discovery: DisableInstanceDiscovery = False,
+        cache_persistence_options: CachePersistence = None,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
         if not client_id:
@@ -62,6 +67,7 @@ class ClientAssertionCore(CredentialCore, config_type="client_assertion"):
             authority=authority,
             additionally_allowed_tenants=additionally_allowed_tenants,
             runtime=kwargs,
+            cache_persistence_options=cache_persistence_options,
         )
 
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:

@@ -10,6 +10,7 @@ from .._protocol.steps import Flow
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
+    CachePersistence,
     ClientId,
     ClientSecret,
     DisableInstanceDiscovery,
@@ -37,6 +38,9 @@ class ClientSecretCore(CredentialCore, config_type="client_secret"):
     :keyword List[str] additionally_allowed_tenants: Specifies tenants in addition to the specified "tenant_id"
         for which the credential may acquire tokens. Add the wildcard value "*" to allow the credential to
         acquire tokens for any tenant the application can access.
+    :keyword cache_persistence_options: Configuration for persistent token caching. If unspecified, the credential
+        will cache tokens in memory.
+    :paramtype cache_persistence_options: ~azauth.TokenCachePersistenceOptions
     """
 
     def __init__(
@@ -48,6 +52,7 @@ class ClientSecretCore(CredentialCore, config_type="client_secret"):
         authority: AuthorityHost = None,
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
         disable_instance_discovery: DisableInstanceDiscovery = False,
+        cache_persistence_options: CachePersistence = None,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
         if not client_id:
@@ -61,6 +66,7 @@ class ClientSecretCore(CredentialCore, config_type="client_secret"):
             authority=authority,
             additionally_allowed_tenants=additionally_allowed_tenants,
             runtime=kwargs,
+            cache_persistence_options=cache_persistence_options,
         )
 
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:

@@ -11,8 +11,10 @@ from typing import Any, TypeVar
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 
 from .._core.base import CredentialCore
+from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
 from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
+from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
 
 __all__ = ["AsyncCredential", "AsyncSender", "arun"]
@@ -42,21 +44,21 @@ class AsyncSender:
     def __init__(self, options: Mapping[str, Any]) -> None:
         self._options = dict(options)
         self._pipeline: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _get_pipeline(self) -> Any:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        if self._pipeline is None:
-            from azure.core.pipeline import AsyncPipeline
         loop = asyncio.get_running_loop()
         if self._pipeline is not None and loop is not self._loop and "transport" not in self._options:
             # The session belongs to another (typically closed) loop, as after a second asyncio.run():
             # azure-identity fails with "Event loop is closed" here; a fresh session works. The old one
             # cannot be closed without its loop: aiohttp reports it when it is collected.
             self._pipeline = None
+        if self._pipeline is None:
+            from azure.core.pipeline import AsyncPipeline
 
+            self._loop = loop
             transport_options, policy_options = split_transport_options(self._options)
             transport = self._options.get("transport")
-            self._loop = loop
             if transport is None:
                 from azure.core.pipeline.transport import AioHttpTransport
 
@@ -117,9 +119,9 @@ class AsyncCredential(CredentialCore):
     """Async ``get_token`` / ``get_token_info`` over a core: cache hit path, per-key single flight, close."""
 
     _locks: dict[CacheKey, asyncio.Lock]
+    _locks_loop: asyncio.AbstractEventLoop | None = None
 
     def _clock(self) -> float:
-    _locks_loop: asyncio.AbstractEventLoop | None = None
         return _time()
 
     def _default_environ(self) -> Mapping[str, str]:
@@ -128,6 +130,9 @@ class AsyncCredential(CredentialCore):
     def _new_sender(self, options: Mapping[str, Any]) -> AsyncSender:
         self._locks = {}
         return AsyncSender(options)
+
+    def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> FileTokenStore:
+        return open_token_store(settings, cae)
 
     async def get_token(
         self,
@@ -189,14 +194,14 @@ class AsyncCredential(CredentialCore):
         key = self._cache_key(scopes, tenant_id, enable_cae)
         if key is None:
             return await arun(self._acquire_flow(scopes, claims, tenant_id, enable_cae, None, method), self._sender)
+        loop = asyncio.get_running_loop()
+        if loop is not self._locks_loop:  # an asyncio.Lock may be bound to the loop it was used in
+            self._locks, self._locks_loop = {}, loop
         lock = self._locks.get(key) or self._locks.setdefault(key, asyncio.Lock())
         if lock.locked():  # a refresh is under way: a still-valid token is served meanwhile
             entry = self._cached(key, claims, usable_until="expires_on")
             if entry is not None:
                 return entry
-        loop = asyncio.get_running_loop()
-        if loop is not self._locks_loop:  # an asyncio.Lock may be bound to the loop it was used in
-            self._locks, self._locks_loop = {}, loop
         async with lock:
             entry = self._cached(key, claims, usable_until="refresh_at")
             if entry is not None:

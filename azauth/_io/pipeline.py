@@ -48,6 +48,8 @@ def send_options(step: Send) -> dict[str, Any]:
         options["connection_timeout"] = step.connect_timeout
     if step.read_timeout is not None:
         options["read_timeout"] = step.read_timeout
+    if step.verify is not None:
+        options["connection_verify"] = step.verify
     return options
 
 

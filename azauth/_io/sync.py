@@ -12,8 +12,10 @@ from typing import Any, TypeVar
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 
 from .._core.base import CredentialCore
+from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
 from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
+from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
 
 __all__ = ["SyncCredential", "SyncSender", "run"]
@@ -123,6 +125,9 @@ class SyncCredential(CredentialCore):
     def _new_sender(self, options: Mapping[str, Any]) -> SyncSender:
         self._locks = {}
         return SyncSender(options)
+
+    def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> FileTokenStore:
+        return open_token_store(settings, cae)
 
     def get_token(
         self,

@@ -23,12 +23,15 @@ class Send:
     """Send one HTTP request through the credential's pipeline; the reply is a :class:`Reply`.
 
     ``retry=False`` makes a single attempt (no retry policy); the timeouts bound connecting and each read.
+    ``verify=False`` skips TLS certificate verification for this request only (Service Fabric's endpoint
+    presents a self-signed certificate).
     """
 
     request: HttpRequest
     retry: bool = True
     connect_timeout: float | None = None
     read_timeout: float | None = None
+    verify: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

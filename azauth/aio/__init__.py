@@ -14,6 +14,7 @@ _EXPORTS = {
     "ChainedTokenCredential": ("azauth.aio._credentials", "ChainedTokenCredential"),
     "ClientAssertionCredential": ("azauth.aio._credentials", "ClientAssertionCredential"),
     "ClientSecretCredential": ("azauth.aio._credentials", "ClientSecretCredential"),
+    "ManagedIdentityCredential": ("azauth.aio._credentials", "ManagedIdentityCredential"),
     "get_bearer_token_provider": ("azauth._io.token_provider", "get_async_bearer_token_provider"),
     "TokenCachePersistenceOptions": ("azauth.cache_options", "TokenCachePersistenceOptions"),
     "credential_from_config": ("azauth.config.factory", "async_credential_from_config"),
@@ -26,6 +27,7 @@ __all__ = [
     "ClientAssertionCredential",
     "ClientSecretCredential",
     "ConfigError",
+    "ManagedIdentityCredential",
     "TokenCachePersistenceOptions",
     "credential_from_config",
     "get_bearer_token_provider",
@@ -42,4 +44,5 @@ if TYPE_CHECKING:
         ChainedTokenCredential,
         ClientAssertionCredential,
         ClientSecretCredential,
+        ManagedIdentityCredential,
     )

@@ -6,6 +6,7 @@ from .._core.certificate import CertificateCore
 from .._core.chained import ChainedCore
 from .._core.client_assertion import ClientAssertionCore
 from .._core.client_secret import ClientSecretCore
+from .._core.managed_identity import ManagedIdentityCore
 from .._io.aio import AsyncCredential
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "ChainedTokenCredential",
     "ClientAssertionCredential",
     "ClientSecretCredential",
+    "ManagedIdentityCredential",
 ]
 
 
@@ -30,3 +32,7 @@ class ClientAssertionCredential(ClientAssertionCore, AsyncCredential):
 
 class ChainedTokenCredential(ChainedCore, AsyncCredential):
     __doc__ = ChainedCore.__doc__
+
+
+class ManagedIdentityCredential(ManagedIdentityCore, AsyncCredential):
+    __doc__ = ManagedIdentityCore.__doc__

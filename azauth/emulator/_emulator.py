@@ -39,6 +39,7 @@ from ._jwt import (
     split_jwt,
     verify_signature,
 )
+from ._managed_identity import ManagedIdentityHosts
 
 __all__ = ["Emulator"]
 
@@ -111,6 +112,8 @@ class Emulator:
         self.client_secret: str = "emu~" + uuid.uuid4().hex
         self.client_id: str = self.add_app(secrets=[self.client_secret])
         self.managed_identity_client_id: str = self._add_identity(system_assigned=True)
+        self.mi = ManagedIdentityHosts(self)
+        """Managed-identity hosts besides IMDS (App Service, Service Fabric, Azure Arc, Azure ML, Cloud Shell)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -134,11 +137,12 @@ class Emulator:
                 ctx = self._make_tls()
                 self._https = Server(self, self._https_routes(), ctx)
                 self._imds = Server(self, self._imds_routes(), None)
+                extra = self.mi.start(self._tmpdir)
             except BaseException:
                 shutil.rmtree(self._tmpdir, ignore_errors=True)
                 self._tmpdir = None
                 raise
-            for srv in (self._https, self._imds):
+            for srv in (self._https, self._imds, *extra):
                 thread = threading.Thread(
                     target=srv.serve,
                     daemon=True,
@@ -154,6 +158,7 @@ class Emulator:
             servers, self._servers = self._servers, []
             tmpdir, self._tmpdir = self._tmpdir, None
         self._stopping.set()
+        self.mi.stop()
         for srv, _ in servers:
             srv.stop_serving()
         for srv, thread in servers:
@@ -224,6 +229,11 @@ class Emulator:
             "SSL_CERT_FILE": self.ca_path,
             "AZURE_POD_IDENTITY_AUTHORITY_HOST": self.imds_endpoint,
         }
+
+    def managed_identity_environ(self, host: str = "imds") -> dict[str, str]:
+        """Environment variables selecting a managed-identity ``host``: imds, app_service, service_fabric,
+        azure_arc, azure_ml, cloud_shell or workload_identity (see ``emu.mi`` for its knobs)."""
+        return self.mi.environ(host)
 
     @property
     def jwks(self) -> dict[str, Any]:

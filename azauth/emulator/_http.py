@@ -21,7 +21,19 @@ if TYPE_CHECKING:
 
 __all__ = ["ENDPOINT_KINDS", "FaultSpec", "LoggedRequest", "Request", "Response", "Route", "Server"]
 
-ENDPOINT_KINDS = ("token", "openid-configuration", "instance-discovery", "jwks", "imds", "other")
+ENDPOINT_KINDS = (
+    "token",
+    "openid-configuration",
+    "instance-discovery",
+    "jwks",
+    "imds",
+    "app-service",
+    "service-fabric",
+    "azure-arc",
+    "azure-ml",
+    "cloud-shell",
+    "other",
+)
 
 REDACTED_FIELDS = frozenset(
     {"client_secret", "client_assertion", "assertion", "password", "refresh_token", "code", "access_token"}

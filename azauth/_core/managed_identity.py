@@ -1,0 +1,198 @@
+"""ManagedIdentityCredential: the identity Azure gives a resource, from whichever host the environment names."""
+
+from __future__ import annotations
+
+import functools
+import os
+import stat
+import sys
+from collections.abc import Mapping
+
+from azure.core.credentials import AccessTokenInfo
+from typing_extensions import Unpack
+
+from .._protocol import entra
+from .._protocol.managed_identity import (
+    EndpointState,
+    Policy,
+    detect_host,
+    scopes_to_resource,
+    select_identity,
+    token_flow,
+    workload_identity_flow,
+)
+from .._protocol.managed_identity.flow import ARC_KEY_MAX_BYTES
+from .._protocol.steps import Flow
+from .._protocol.validation import normalize_authority
+from ..params import (
+    AzureArcKeyDirectory,
+    ImdsProbe,
+    ImdsProbeTimeout,
+    ManagedIdentityClientId,
+    ManagedIdentityConfig,
+    ManagedIdentityDeadline,
+)
+from .base import CredentialCore, TokenRequest, unavailable, within_credential_chain
+from .runtime import RuntimeOptions
+from .token_cache import CacheKey
+
+__all__ = ["ManagedIdentityCore", "read_arc_key", "read_token_file"]
+
+TROUBLESHOOT = "https://aka.ms/azsdk/python/identity/managedidentitycredential/troubleshoot"
+MAX_TOKEN_FILE_BYTES = 64 * 1024
+_DEFAULTS = Policy()
+
+
+def default_arc_key_directory(environ: Mapping[str, str]) -> str | None:
+    """Where the Azure Arc agent writes its challenge key files on this platform (``None``: unsupported)."""
+    if sys.platform.startswith("linux"):
+        return "/var/opt/azcmagent/tokens"
+    if sys.platform.startswith("win"):
+        program_data = environ.get("PROGRAMDATA") or environ.get("ProgramData")
+        return os.path.join(program_data, "AzureConnectedMachineAgent", "Tokens") if program_data else None
+    return None
+
+
+def read_arc_key(path: str, *, directory: str) -> str:
+    """Read an Azure Arc key file: a regular ``.key`` file inside ``directory`` (symlinks resolved), at most
+    4096 bytes, checked on the open file so it cannot be swapped in between."""
+    real = os.path.realpath(path)
+    if os.path.dirname(real) != os.path.realpath(directory) or not real.endswith(".key"):
+        raise ValueError(f"{path!r} resolves outside the agent's token directory or is not a .key file")
+    with open(real, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > ARC_KEY_MAX_BYTES:
+            raise ValueError(f"the file is larger than {ARC_KEY_MAX_BYTES} bytes")
+        data = file.read(ARC_KEY_MAX_BYTES + 1)
+    if len(data) > ARC_KEY_MAX_BYTES:
+        raise ValueError(f"the file is larger than {ARC_KEY_MAX_BYTES} bytes")
+    return data.decode("utf-8").strip()
+
+
+def read_token_file(path: str) -> str:
+    """The federated token in ``path`` (workload identity), stripped; bounded in size."""
+    with open(path, "rb") as file:
+        data = file.read(MAX_TOKEN_FILE_BYTES + 1)
+    if len(data) > MAX_TOKEN_FILE_BYTES:
+        raise ValueError(f"the file is larger than {MAX_TOKEN_FILE_BYTES} bytes")
+    token = data.decode("utf-8").strip()
+    if not token:
+        raise ValueError("the file is empty")
+    return token
+
+
+class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
+    """Authenticates with an Azure managed identity in any hosting environment which supports managed identities.
+
+    The host is detected from environment variables, in azure-identity's order: Service Fabric, App Service,
+    Azure Arc, Azure ML, Cloud Shell, workload identity (token exchange), otherwise IMDS. This credential
+    defaults to the system-assigned identity; select a user-assigned identity with ``client_id`` or
+    ``identity_config``. Each attempt is bounded by ``connection_timeout`` and ``read_timeout``, and each
+    ``get_token`` by ``deadline``, so a silent endpoint fails within seconds instead of hanging.
+
+    :keyword str client_id: a user-assigned identity's client ID or, when using Pod Identity, the client ID of a
+        Microsoft Entra app registration. This argument is supported in all hosting environments.
+    :keyword identity_config: a mapping ``{parameter_name: value}`` specifying a user-assigned identity by its
+        object or resource ID, for example ``{"object_id": "..."}``.
+    :paramtype identity_config: Mapping[str, str]
+    :keyword float deadline: seconds one ``get_token`` may take in all, retries included (default 100).
+    :keyword bool imds_probe: probe IMDS quickly before the first request (default: only inside a chain).
+    :keyword float probe_timeout: seconds the IMDS probe waits (default 1).
+    :keyword str azure_arc_key_directory: the Azure Arc agent's token directory (default: the platform's).
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id: ManagedIdentityClientId = None,
+        identity_config: ManagedIdentityConfig = None,
+        deadline: ManagedIdentityDeadline = 100.0,
+        imds_probe: ImdsProbe = None,
+        probe_timeout: ImdsProbeTimeout = 1.0,
+        azure_arc_key_directory: AzureArcKeyDirectory = None,
+        **kwargs: Unpack[RuntimeOptions],
+    ) -> None:
+        self._identity = select_identity(client_id, identity_config)
+        for name, value in (("deadline", deadline), ("probe_timeout", probe_timeout)):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
+                raise ValueError(f"{name} must be a positive number of seconds")
+        self._setup(tenant_id="", client_id=client_id, runtime=kwargs, tenant_required=False)
+        self._host = detect_host(self._environ)
+        self._workload_client_id: str | None = None
+        if self._host is not None and self._host.kind == "workload_identity":
+            if self._identity.kind in ("object_id", "resource_id"):
+                raise ValueError("Workload identity selects the identity by client_id only, not object or resource id")
+            self._workload_client_id = self._identity.value or self._host.client_id
+            if not self._workload_client_id:
+                raise ValueError(
+                    "Workload identity was selected but no client ID was provided. Configure the environment with"
+                    ' AZURE_CLIENT_ID or pass a value for "client_id"'
+                )
+        self._policy = Policy(
+            connect_timeout=float(kwargs.get("connection_timeout", _DEFAULTS.connect_timeout)),
+            read_timeout=float(kwargs.get("read_timeout", _DEFAULTS.read_timeout)),
+            deadline=float(deadline),
+            probe_timeout=float(probe_timeout),
+            max_retries=int(kwargs.get("retry_total", _DEFAULTS.max_retries)),
+            backoff=float(kwargs.get("retry_backoff_factor", _DEFAULTS.backoff)),
+            backoff_max=float(kwargs.get("retry_backoff_max", _DEFAULTS.backoff_max)),
+            extra_statuses=frozenset(kwargs.get("retry_on_status_codes", ())),
+        )
+        self._imds_probe = imds_probe
+        self._state = EndpointState()
+        directory = azure_arc_key_directory or default_arc_key_directory(self._environ)
+        self._read_key = functools.partial(read_arc_key, directory=directory) if directory else None
+        self._key_directory = directory
+
+    def _repr_fields(self) -> dict[str, object]:
+        identity = self._identity
+        return {
+            "host": self._host.name if self._host else None,
+            identity.kind: identity.value if identity.user_assigned else None,
+        }
+
+    def resolve_tenant(self, requested: str | None) -> str:
+        return ""  # managed identity ignores tenant_id, as azure-identity does
+
+    def _cache_key(self, scopes: tuple[str, ...], tenant_id: str | None, enable_cae: bool) -> CacheKey | None:
+        return (scopes, None, enable_cae)
+
+    def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
+        host = self._host
+        if host is None:
+            raise unavailable(
+                "ManagedIdentityCredential: no managed identity endpoint found. The target Azure platform could not"
+                " be determined from environment variables (IDENTITY_ENDPOINT is set without IDENTITY_HEADER or"
+                f" IMDS_ENDPOINT). Visit {TROUBLESHOOT} to troubleshoot this issue."
+            )
+        if host.kind == "workload_identity":
+            authority = normalize_authority(host.endpoint)
+            scopes_to_resource(scopes)  # one scope, as on every other host
+            return workload_identity_flow(
+                host,
+                entra.token_url(authority, host.tenant_id or ""),
+                self._workload_client_id or "",
+                scopes[0],
+                clock=self._clock,
+                read_token_file=read_token_file,
+            )
+        probe = self._imds_probe
+        if probe is None:
+            probe = within_credential_chain.get() and not host.pod_identity
+        return token_flow(
+            host,
+            self._identity,
+            scopes_to_resource(scopes),
+            clock=self._clock,
+            policy=self._policy,
+            state=self._state,
+            probe=host.kind == "imds" and probe,
+            read_key=self._read_key or _no_key_directory,
+            key_directory=self._key_directory,
+        )
+
+
+def _no_key_directory(path: str) -> str:
+    raise ValueError("Azure Arc's token directory is unknown on this platform")
