@@ -7,7 +7,7 @@ configuration models are derived from those signatures, so a parameter is descri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -17,6 +17,7 @@ __all__ = [
     "AdditionallyAllowedTenants",
     "AssertionFunc",
     "AuthorityHost",
+    "AzureArcKeyDirectory",
     "CachePersistence",
     "CertificateData",
     "CertificatePassword",
@@ -24,6 +25,11 @@ __all__ = [
     "ClientId",
     "ClientSecret",
     "DisableInstanceDiscovery",
+    "ImdsProbe",
+    "ImdsProbeTimeout",
+    "ManagedIdentityClientId",
+    "ManagedIdentityConfig",
+    "ManagedIdentityDeadline",
     "Param",
     "SendCertificateChain",
     "TenantId",
@@ -88,5 +94,43 @@ CachePersistence = Annotated[
     Param(
         "Configuration for persistent token caching (msal token-cache format, encrypted where the platform allows)."
         " If unspecified, the credential caches tokens in memory."
+    ),
+]
+ManagedIdentityClientId = Annotated[
+    str | None,
+    Param(
+        "Client ID of a user-assigned managed identity (or, with pod identity / workload identity, of the app"
+        " registration). Default: the system-assigned identity."
+    ),
+]
+ManagedIdentityConfig = Annotated[
+    Mapping[str, str] | None,
+    Param(
+        "A user-assigned managed identity by exactly one of its IDs: {'client_id': ...}, {'object_id': ...} or"
+        " {'resource_id': ...}. Not together with client_id."
+    ),
+]
+ManagedIdentityDeadline = Annotated[
+    float,
+    Param(
+        "Seconds one get_token may take in all, retries and waits included (default 100: enough for IMDS's 410"
+        " retries, which last at least 70 s). connection_timeout (default 2) and read_timeout (default 10)"
+        " bound each attempt."
+    ),
+]
+ImdsProbe = Annotated[
+    bool | None,
+    Param(
+        "Probe IMDS with one quick request (probe_timeout, no retries) before the first token request, and be"
+        " unavailable when nothing answers. Default: probe inside a credential chain, unless"
+        " AZURE_POD_IDENTITY_AUTHORITY_HOST is set."
+    ),
+]
+ImdsProbeTimeout = Annotated[float, Param("Seconds the IMDS probe waits to connect and for an answer (default 1).")]
+AzureArcKeyDirectory = Annotated[
+    str | None,
+    Param(
+        "The Azure Arc agent's token directory: the only place a challenge's key file is read from. Default:"
+        " /var/opt/azcmagent/tokens on Linux, %ProgramData%\\AzureConnectedMachineAgent\\Tokens on Windows."
     ),
 ]
