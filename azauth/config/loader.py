@@ -34,6 +34,9 @@ from .values import SecretSource, has_reference, interpolate_tree, references
 
 __all__ = ["CheckResult", "check", "load_config", "open_source"]
 
+EXTENSION_PREFIX = "x-"
+"""Top-level keys of a full document starting with this are ignored: a place for YAML anchors."""
+
 ConfigSource = str | os.PathLike[str] | Mapping[str, Any] | None
 
 
@@ -85,6 +88,8 @@ def check(
     if resolve:
         data, failures = interpolate_tree(raw.data, env, locator)
         problems.extend(failures)
+    if isinstance(data, dict) and not ("type" in data and "profiles" not in data):  # a full document
+        data = {k: v for k, v in data.items() if not str(k).startswith(EXTENSION_PREFIX)}
     try:
         model = DOCUMENT_ADAPTER.validate_python(data)
     except ValidationError as exc:

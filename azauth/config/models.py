@@ -162,7 +162,7 @@ def _kind(value: Any) -> str:
         return "a mapping"
     if value is None:
         return "empty (null)"
-    return f"a {type(value).__name__}"
+    return "a string" if isinstance(value, str) else f"a {type(value).__name__}"
 
 
 def _parse_reference(value: Any) -> SecretSource | None:
@@ -514,7 +514,11 @@ class Defaults(BaseModel):
 class _DocumentBase(BaseModel):
     """A configuration document: named profiles, each a credential, and defaults for all of them."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={"patternProperties": {"^x-": {"description": "Ignored: a place for YAML anchors."}}},
+    )
     _origin: Any = PrivateAttr(default=None)
 
     def profile_names(self) -> list[str]:
