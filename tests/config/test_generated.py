@@ -116,3 +116,15 @@ def test_example_resolves_where_its_variables_exist(tmp_path: Path) -> None:
         json.loads(json.dumps(check(read_file(path), resolve=True, environ={}).errors[0].path))
         == "profiles.ci.tenant_id"
     )
+
+
+def test_import_azauth_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, azauth, azauth.aio; azauth.ConfigError; azauth.aio.ConfigError;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'yaml', 'pydantic_settings')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
