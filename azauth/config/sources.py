@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError, ConfigProblem
-from ._locations import FieldPath, Locator
+from ._locations import FieldPath, Locator, format_path
 
 __all__ = [
     "MAX_CONFIG_BYTES",
@@ -271,7 +271,7 @@ def _walk_yaml(root: Any, locator: Locator) -> list[ConfigProblem]:
                             locator.file,
                             key_mark.line + 1,
                             key_mark.column + 1,
-                            _child_path_text(path, name),
+                            format_path((*path, name)),
                             f"duplicate key {name!r} (first written on line {first})",
                         )
                     )
@@ -282,12 +282,6 @@ def _walk_yaml(root: Any, locator: Locator) -> list[ConfigProblem]:
                 locator.values[child] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
                 stack.append((value_node, child))
     return problems
-
-
-def _child_path_text(path: FieldPath, name: str) -> str:
-    from ._locations import format_path
-
-    return format_path((*path, name))
 
 
 # ---------------------------------------------------------------------------------------------- JSON

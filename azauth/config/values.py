@@ -72,7 +72,6 @@ def interpolate(text: str, environ: Mapping[str, str]) -> str:
         return text
     parts: list[str] = []
     position = 0
-    # _scan is a generator: consume it fully before pruning lone '$' handled as literal text
     for start, end, name, fallback in _scan(text):
         parts.append(text[position:start])
         if name is None:
