@@ -23,6 +23,12 @@ _EXPORTS = {
     "ChainedTokenCredential": ("azauth._credentials", "ChainedTokenCredential"),
     "ClientAssertionCredential": ("azauth._credentials", "ClientAssertionCredential"),
     "ClientSecretCredential": ("azauth._credentials", "ClientSecretCredential"),
+    "AuthorizationCodeCredential": ("azauth._credentials", "AuthorizationCodeCredential"),
+    "AzurePipelinesCredential": ("azauth._credentials", "AzurePipelinesCredential"),
+    "EnvironmentCredential": ("azauth._credentials", "EnvironmentCredential"),
+    "OnBehalfOfCredential": ("azauth._credentials", "OnBehalfOfCredential"),
+    "UsernamePasswordCredential": ("azauth._credentials", "UsernamePasswordCredential"),
+    "WorkloadIdentityCredential": ("azauth._credentials", "WorkloadIdentityCredential"),
     "ManagedIdentityCredential": ("azauth._credentials", "ManagedIdentityCredential"),
     "get_bearer_token_provider": ("azauth._io.token_provider", "get_bearer_token_provider"),
     "TokenCachePersistenceOptions": ("azauth.cache_options", "TokenCachePersistenceOptions"),
@@ -30,16 +36,22 @@ _EXPORTS = {
 
 __all__ = [
     "AuthenticationRequiredError",
+    "AuthorizationCodeCredential",
     "AzureAuthorityHosts",
+    "AzurePipelinesCredential",
     "CertificateCredential",
     "ChainedTokenCredential",
     "ClientAssertionCredential",
     "ClientSecretCredential",
     "ConfigError",
     "CredentialUnavailableError",
+    "EnvironmentCredential",
     "KnownAuthorities",
     "ManagedIdentityCredential",
+    "OnBehalfOfCredential",
     "TokenCachePersistenceOptions",
+    "UsernamePasswordCredential",
+    "WorkloadIdentityCredential",
     "credential_from_config",
     "get_bearer_token_provider",
 ]
@@ -47,11 +59,17 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:
     from ._credentials import (
+        AuthorizationCodeCredential,
+        AzurePipelinesCredential,
         CertificateCredential,
         ChainedTokenCredential,
         ClientAssertionCredential,
         ClientSecretCredential,
+        EnvironmentCredential,
         ManagedIdentityCredential,
+        OnBehalfOfCredential,
+        UsernamePasswordCredential,
+        WorkloadIdentityCredential,
     )
     from ._io.token_provider import get_bearer_token_provider
     from .authority_hosts import AzureAuthorityHosts, KnownAuthorities

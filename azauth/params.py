@@ -17,11 +17,13 @@ __all__ = [
     "AdditionallyAllowedTenants",
     "AssertionFunc",
     "AuthorityHost",
+    "AuthorizationCode",
     "AzureArcKeyDirectory",
     "CachePersistence",
     "CertificateData",
     "CertificatePassword",
     "CertificatePath",
+    "ClientAssertionFunc",
     "ClientId",
     "ClientSecret",
     "DisableInstanceDiscovery",
@@ -30,9 +32,20 @@ __all__ = [
     "ManagedIdentityClientId",
     "ManagedIdentityConfig",
     "ManagedIdentityDeadline",
+    "OptionalClientId",
+    "OptionalClientSecret",
+    "OptionalTenantId",
     "Param",
+    "RedirectUri",
     "SendCertificateChain",
+    "ServiceConnectionId",
+    "SystemAccessToken",
     "TenantId",
+    "TokenFilePath",
+    "UserAssertion",
+    "UserPassword",
+    "UserTenantId",
+    "Username",
 ]
 
 
@@ -89,11 +102,59 @@ SendCertificateChain = Annotated[
 AssertionFunc = Annotated[
     Callable[[], str], Param("A callable returning a client assertion (JWT); called for every new token.")
 ]
+OptionalTenantId = Annotated[
+    str | None,
+    Param("ID of the principal's tenant (a GUID or domain). Defaults to the AZURE_TENANT_ID environment variable."),
+]
+OptionalClientId = Annotated[
+    str | None,
+    Param("The client (application) ID of the app registration. Defaults to the AZURE_CLIENT_ID environment variable."),
+]
+TokenFilePath = Annotated[
+    str | None,
+    Param(
+        "Path to a file holding a Kubernetes service account token (a federated credential). Defaults to the"
+        " AZURE_FEDERATED_TOKEN_FILE environment variable. Read again whenever it may have been rotated."
+    ),
+]
+ServiceConnectionId = Annotated[
+    str,
+    Param(
+        "The Azure DevOps service connection's ID: the 'resourceId' query parameter in the URL of the service"
+        " connection's configuration page."
+    ),
+]
+SystemAccessToken = Annotated[
+    str, Param("The pipeline's System.AccessToken; assign it to a secret variable in the pipeline.", secret=True)
+]
+UserAssertion = Annotated[
+    str, Param("The user's access token (sent to this service) to exchange on the user's behalf.", secret=True)
+]
+OptionalClientSecret = Annotated[
+    str | None, Param("One of the application's client secrets (web apps and web APIs).", secret=True)
+]
+ClientAssertionFunc = Annotated[
+    Callable[[], str] | None,
+    Param("A callable returning a client assertion (JWT) that authenticates the application; called per token."),
+]
+AuthorizationCode = Annotated[str, Param("The authorization code from the user's sign-in; redeemed once.", secret=True)]
+RedirectUri = Annotated[
+    str, Param("The application's redirect URI; must match the URI used to request the authorization code.")
+]
+Username = Annotated[str, Param("The user's username (usually an email address).")]
+UserPassword = Annotated[str, Param("The user's password.", secret=True)]
 CachePersistence = Annotated[
     TokenCachePersistenceOptions | None,
     Param(
         "Configuration for persistent token caching (msal token-cache format, encrypted where the platform allows)."
         " If unspecified, the credential caches tokens in memory."
+    ),
+]
+UserTenantId = Annotated[
+    str | None,
+    Param(
+        "Tenant ID or a domain associated with the user's tenant. Defaults to 'organizations' (work or school"
+        " accounts in any tenant)."
     ),
 ]
 ManagedIdentityClientId = Annotated[

@@ -140,8 +140,16 @@ class CredentialCore:
             multitenant_disabled=self._multitenant_disabled,
         )
 
+    def _cache_scope(self) -> str | None:
+        """Whom cached tokens belong to beyond (scopes, tenant, CAE), e.g. the hash of an on-behalf-of user
+        assertion or the account that redeemed an authorization code; part of the cache key when not None."""
+        return None
+
     def _cache_key(self, scopes: tuple[str, ...], tenant_id: str | None, enable_cae: bool) -> CacheKey | None:
-        return (scopes, tenant_id, enable_cae) if self.caches_tokens else None
+        if not self.caches_tokens:
+            return None
+        scope = self._cache_scope()
+        return (scopes, tenant_id, enable_cae) if scope is None else (scopes, tenant_id, enable_cae, scope)
 
     def _cached(self, key: CacheKey | None, claims: str | None, *, usable_until: str) -> CacheEntry | None:
         """The cache entry for ``key`` if still usable: before ``refresh_at`` or before ``expires_on``."""
@@ -194,8 +202,8 @@ class CredentialCore:
                 raise
             raise error from exc
         entry = CacheEntry(info, self._clock())
-        if key is not None:
-            self._tokens[key] = entry
+        if key is not None:  # keyed again: the flow may have learned whom the token belongs to (_cache_scope)
+            self._tokens[self._cache_key(scopes, tenant_id, enable_cae) or key] = entry
         if store is not None:
             try:
                 yield Blocking(store.save, (stored_key, info, self._clock()))

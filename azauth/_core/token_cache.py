@@ -13,7 +13,8 @@ REFRESH_OFFSET = 300
 RETRY_DELAY = 30
 """Seconds between attempts to refresh a token that is still valid."""
 
-CacheKey = tuple[tuple[str, ...], "str | None", bool]
+CacheKey = tuple[tuple[str, ...], "str | None", bool] | tuple[tuple[str, ...], "str | None", bool, str]
+"""(scopes, requested tenant, CAE) and, for credentials acting for a user, ``_cache_scope()``."""
 
 
 class CacheEntry:

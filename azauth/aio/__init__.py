@@ -14,6 +14,12 @@ _EXPORTS = {
     "ChainedTokenCredential": ("azauth.aio._credentials", "ChainedTokenCredential"),
     "ClientAssertionCredential": ("azauth.aio._credentials", "ClientAssertionCredential"),
     "ClientSecretCredential": ("azauth.aio._credentials", "ClientSecretCredential"),
+    "AuthorizationCodeCredential": ("azauth.aio._credentials", "AuthorizationCodeCredential"),
+    "AzurePipelinesCredential": ("azauth.aio._credentials", "AzurePipelinesCredential"),
+    "EnvironmentCredential": ("azauth.aio._credentials", "EnvironmentCredential"),
+    "OnBehalfOfCredential": ("azauth.aio._credentials", "OnBehalfOfCredential"),
+    "UsernamePasswordCredential": ("azauth.aio._credentials", "UsernamePasswordCredential"),
+    "WorkloadIdentityCredential": ("azauth.aio._credentials", "WorkloadIdentityCredential"),
     "ManagedIdentityCredential": ("azauth.aio._credentials", "ManagedIdentityCredential"),
     "get_bearer_token_provider": ("azauth._io.token_provider", "get_async_bearer_token_provider"),
     "TokenCachePersistenceOptions": ("azauth.cache_options", "TokenCachePersistenceOptions"),
@@ -22,13 +28,19 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "AuthorizationCodeCredential",
+    "AzurePipelinesCredential",
     "CertificateCredential",
     "ChainedTokenCredential",
     "ClientAssertionCredential",
     "ClientSecretCredential",
     "ConfigError",
+    "EnvironmentCredential",
     "ManagedIdentityCredential",
+    "OnBehalfOfCredential",
     "TokenCachePersistenceOptions",
+    "UsernamePasswordCredential",
+    "WorkloadIdentityCredential",
     "credential_from_config",
     "get_bearer_token_provider",
 ]
@@ -40,9 +52,15 @@ if TYPE_CHECKING:
     from ..config.factory import async_credential_from_config as credential_from_config
     from ..errors import ConfigError
     from ._credentials import (
+        AuthorizationCodeCredential,
+        AzurePipelinesCredential,
         CertificateCredential,
         ChainedTokenCredential,
         ClientAssertionCredential,
         ClientSecretCredential,
+        EnvironmentCredential,
         ManagedIdentityCredential,
+        OnBehalfOfCredential,
+        UsernamePasswordCredential,
+        WorkloadIdentityCredential,
     )

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from .._core.authorization_code import AuthorizationCodeCore
+from .._core.azure_pipelines import AzurePipelinesCore
 from .._core.certificate import CertificateCore
 from .._core.chained import ChainedCore
 from .._core.client_assertion import ClientAssertionCore
 from .._core.client_secret import ClientSecretCore
+from .._core.environment import EnvironmentCore
 from .._core.managed_identity import ManagedIdentityCore
+from .._core.on_behalf_of import OnBehalfOfCore
+from .._core.username_password import UsernamePasswordCore
+from .._core.workload_identity import WorkloadIdentityCore
 from .._io.aio import AsyncCredential
 
 __all__ = [
+    "AuthorizationCodeCredential",
+    "AzurePipelinesCredential",
     "CertificateCredential",
     "ChainedTokenCredential",
     "ClientAssertionCredential",
     "ClientSecretCredential",
+    "EnvironmentCredential",
     "ManagedIdentityCredential",
+    "OnBehalfOfCredential",
+    "UsernamePasswordCredential",
+    "WorkloadIdentityCredential",
 ]
 
 
@@ -32,6 +44,30 @@ class ClientAssertionCredential(ClientAssertionCore, AsyncCredential):
 
 class ChainedTokenCredential(ChainedCore, AsyncCredential):
     __doc__ = ChainedCore.__doc__
+
+
+class AuthorizationCodeCredential(AuthorizationCodeCore, AsyncCredential):
+    __doc__ = AuthorizationCodeCore.__doc__
+
+
+class AzurePipelinesCredential(AzurePipelinesCore, AsyncCredential):
+    __doc__ = AzurePipelinesCore.__doc__
+
+
+class EnvironmentCredential(EnvironmentCore, AsyncCredential):
+    __doc__ = EnvironmentCore.__doc__
+
+
+class OnBehalfOfCredential(OnBehalfOfCore, AsyncCredential):
+    __doc__ = OnBehalfOfCore.__doc__
+
+
+class UsernamePasswordCredential(UsernamePasswordCore, AsyncCredential):
+    __doc__ = UsernamePasswordCore.__doc__
+
+
+class WorkloadIdentityCredential(WorkloadIdentityCore, AsyncCredential):
+    __doc__ = WorkloadIdentityCore.__doc__
 
 
 class ManagedIdentityCredential(ManagedIdentityCore, AsyncCredential):

@@ -40,6 +40,7 @@ from ._jwt import (
     verify_signature,
 )
 from ._managed_identity import ManagedIdentityHosts
+from ._user_grants import UserGrantsMixin
 
 __all__ = ["Emulator"]
 
@@ -84,7 +85,7 @@ class _ManagedIdentity:
     system_assigned: bool
 
 
-class Emulator:
+class Emulator(UserGrantsMixin):
     """A loopback Microsoft Entra ID: HTTPS token/discovery server plus a plain-HTTP IMDS server.
 
     Access tokens are RS256 JWTs with ``iss = {authority}/{tenant_id}/v2.0`` (also for IMDS tokens).
@@ -108,6 +109,7 @@ class Emulator:
         self.token_lifetime: int = 3600
         self.refresh_in: int | None = None
         self.token_delay: float = 0.0
+        self._init_user_grants()
         self.tenant_id: str = self.add_tenant()
         self.client_secret: str = "emu~" + uuid.uuid4().hex
         self.client_id: str = self.add_app(secrets=[self.client_secret])
@@ -470,6 +472,7 @@ class Emulator:
             ),
             Route("GET", re.compile(rf"/{t}/discovery/(?:v2\.0/)?keys"), "jwks", self._keys),
             Route("POST", re.compile(rf"/{t}/oauth2/v2\.0/token"), "token", self._token),
+            *self._user_grant_routes(),
         ]
 
     def _tenant_or_error(self, segment: str, error: str = "invalid_request") -> str:
@@ -601,6 +604,9 @@ class Emulator:
 
     def _token(self, request: Request) -> Response:
         assert request.match is not None
+        handled = self._user_grant(request)  # OBO, authorization code, refresh token, password: _user_grants.py
+        if handled is not None:
+            return handled
         segment = request.match.group("tenant")
         if segment.lower() in _META_TENANTS:
             raise EntraError(
@@ -718,6 +724,8 @@ class Emulator:
         return resources.pop()
 
     def _verify_assertion(self, assertion: str, app: _App, request: Request, segment: str, tid: str) -> None:
+        if self._verify_federated_assertion(assertion, app):  # workload identity, pipelines: _user_grants.py
+            return
         try:
             header, claims, signing_input, signature = split_jwt(assertion)
         except ValueError as ex:

@@ -32,6 +32,8 @@ ENDPOINT_KINDS = (
     "azure-arc",
     "azure-ml",
     "cloud-shell",
+    "authorize",
+    "pipelines-oidc",
     "other",
 )
 

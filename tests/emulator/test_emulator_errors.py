@@ -60,7 +60,7 @@ def check_error(r: requests.Response, status: int, error: str, code: int, correl
             "invalid_scope",
             28000,
         ),
-        ({"grant_type": "password"}, None, 400, "unsupported_grant_type", 70003),
+        ({"grant_type": "urn:ietf:params:oauth:grant-type:saml1_1-bearer"}, None, 400, "unsupported_grant_type", 70003),
         ({"client_secret": ""}, None, 401, "invalid_client", 7000215),
     ],
 )

@@ -1,0 +1,128 @@
+"""AuthorizationCodeCredential: redeem an authorization code once, then keep going with its refresh token."""
+
+from __future__ import annotations
+
+from azure.core.credentials import AccessTokenInfo
+from azure.core.exceptions import ClientAuthenticationError
+from typing_extensions import Unpack
+
+from .._protocol import entra, user_grants
+from .._protocol.steps import Flow
+from ..params import (
+    AdditionallyAllowedTenants,
+    AuthorityHost,
+    AuthorizationCode,
+    ClientId,
+    OptionalClientSecret,
+    RedirectUri,
+    TenantId,
+)
+from .base import CredentialCore, TokenRequest
+from .runtime import RuntimeOptions
+from .secret import SecretValue
+
+__all__ = ["AuthorizationCodeCore"]
+
+
+class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
+    """Authenticates by redeeming an authorization code previously obtained from Microsoft Entra ID.
+
+    The first token request redeems the code; later ones use the refresh token that came with it (rotated on
+    every use). Cached tokens and the refresh token belong to the account that redeemed the code.
+
+    :param str tenant_id: ID of the application's Microsoft Entra tenant. Also called its "directory" ID.
+    :param str client_id: The application's client ID
+    :param str authorization_code: The authorization code from the user's log-in
+    :param str redirect_uri: The application's redirect URI. Must match the URI used to request the
+        authorization code.
+
+    :keyword str authority: Authority of a Microsoft Entra endpoint, for example "login.microsoftonline.com".
+    :keyword str client_secret: One of the application's client secrets. Required only for web apps and web APIs.
+    :keyword List[str] additionally_allowed_tenants: Specifies tenants in addition to the specified "tenant_id"
+        for which the credential may acquire tokens. Add the wildcard value "*" to allow any tenant.
+    """
+
+    def __init__(
+        self,
+        tenant_id: TenantId,
+        client_id: ClientId,
+        authorization_code: AuthorizationCode,
+        redirect_uri: RedirectUri,
+        *,
+        authority: AuthorityHost = None,
+        client_secret: OptionalClientSecret = None,
+        additionally_allowed_tenants: AdditionallyAllowedTenants = (),
+        **kwargs: Unpack[RuntimeOptions],
+    ) -> None:
+        if not client_id:
+            raise ValueError("client_id should be the id of a Microsoft Entra application")
+        if not authorization_code:
+            raise ValueError("authorization_code must be the code from the user's sign-in")
+        if not redirect_uri:
+            raise ValueError("redirect_uri must be the redirect URI the authorization code was requested with")
+        self._code: SecretValue[str] | None = SecretValue(authorization_code)
+        self._redirect_uri = redirect_uri
+        self._client = user_grants.ClientAuth(secret=client_secret or None)
+        self._refresh_token: SecretValue[str] | None = None
+        self._account: user_grants.Account | None = None
+        self._setup(
+            tenant_id=tenant_id,
+            client_id=client_id,
+            authority=authority,
+            additionally_allowed_tenants=additionally_allowed_tenants,
+            runtime=kwargs,
+        )
+
+    def _repr_fields(self) -> dict[str, object]:
+        username = self._account.username if self._account is not None else None
+        return {**super()._repr_fields(), "username": username}
+
+    def _cache_scope(self) -> str | None:
+        account = self._account
+        return f"account:{account.home_account_id}" if account is not None and account.home_account_id else None
+
+    def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
+        url = entra.token_url(self._authority, request.tenant)
+        client_id = self._client_id or ""
+        claims = entra.merge_claims(request.claims, request.enable_cae)
+        refresh = self._refresh_token
+        if refresh is not None:
+            reply = yield from user_grants.refresh_token(
+                url, client_id, scopes, token=refresh.reveal(), client=self._client, now=self._clock, claims=claims
+            )
+            return self._accept(reply)
+        code, self._code = self._code, None  # taken, so that concurrent requests never redeem it twice
+        if code is None:
+            raise ClientAuthenticationError(
+                message="AuthorizationCodeCredential: the authorization code is being redeemed by another request"
+                " and there is no refresh token yet; try again, or sign the user in again for a new code"
+            )
+        try:
+            reply = yield from user_grants.authorization_code(
+                url,
+                client_id,
+                scopes,
+                code=code.reveal(),
+                redirect_uri=self._redirect_uri,
+                client=self._client,
+                now=self._clock,
+                claims=claims,
+            )
+        except BaseException:
+            if self._refresh_token is None:
+                self._code = code  # not redeemed here: a later request may try again, as azure-identity does
+            raise
+        return self._accept(reply)
+
+    def _accept(self, reply: user_grants.UserTokenReply) -> AccessTokenInfo:
+        account = reply.account
+        if self._account is None:
+            self._account = account
+        elif account.home_account_id and account.home_account_id != self._account.home_account_id:
+            raise ClientAuthenticationError(
+                message="AuthorizationCodeCredential: Microsoft Entra ID returned a token for a different account"
+                " than the one that redeemed the authorization code; the token was discarded"
+            )
+        if reply.refresh_token:
+            self._refresh_token = SecretValue(reply.refresh_token)
+        return reply.info

@@ -1,0 +1,96 @@
+"""UsernamePasswordCredential: a user signing in with a username and password (resource-owner password grant)."""
+
+from __future__ import annotations
+
+import warnings
+
+from azure.core.credentials import AccessTokenInfo
+from typing_extensions import Unpack
+
+from .._protocol import entra, user_grants
+from .._protocol.steps import Flow
+from ..params import (
+    AdditionallyAllowedTenants,
+    AuthorityHost,
+    ClientId,
+    DisableInstanceDiscovery,
+    Username,
+    UserPassword,
+    UserTenantId,
+)
+from .base import CredentialCore, TokenRequest
+from .runtime import RuntimeOptions
+from .secret import SecretValue
+
+__all__ = ["UsernamePasswordCore"]
+
+DEPRECATION = (
+    "Username and password authentication is deprecated: it doesn't support multifactor authentication (MFA)."
+    " For more details, see https://aka.ms/azsdk/identity/mfa."
+)
+
+
+class UsernamePasswordCore(CredentialCore, config_type="username_password"):
+    """Authenticates a user with a username and password.
+
+    In general, Microsoft doesn't recommend this kind of authentication, because it's less secure than other
+    authentication flows. It is not interactive, so it is not compatible with any form of multi-factor
+    authentication or consent prompting, and it can only authenticate work and school accounts.
+
+    :param str client_id: The application's client ID
+    :param str username: The user's username (usually an email address)
+    :param str password: The user's password
+
+    :keyword str authority: Authority of a Microsoft Entra endpoint, for example "login.microsoftonline.com".
+    :keyword str tenant_id: Tenant ID or a domain associated with a tenant. If not provided, defaults to the
+        "organizations" tenant, which supports only Microsoft Entra work or school accounts.
+    :keyword List[str] additionally_allowed_tenants: Specifies tenants in addition to the specified "tenant_id"
+        for which the credential may acquire tokens. Add the wildcard value "*" to allow any tenant.
+    """
+
+    def __init__(
+        self,
+        client_id: ClientId,
+        username: Username,
+        password: UserPassword,
+        *,
+        tenant_id: UserTenantId = None,
+        authority: AuthorityHost = None,
+        additionally_allowed_tenants: AdditionallyAllowedTenants = (),
+        disable_instance_discovery: DisableInstanceDiscovery = False,
+        **kwargs: Unpack[RuntimeOptions],
+    ) -> None:
+        if not client_id:
+            raise ValueError("client_id should be the id of a Microsoft Entra application")
+        if not username:
+            raise ValueError("username must be the user's username (usually an email address)")
+        if not password:
+            raise ValueError("password must be the user's password")
+        warnings.warn(DEPRECATION, DeprecationWarning, stacklevel=2)
+        self._username = username
+        self._password = SecretValue(password)
+        self._setup(
+            tenant_id=tenant_id or "organizations",
+            client_id=client_id,
+            authority=authority,
+            additionally_allowed_tenants=additionally_allowed_tenants,
+            runtime=kwargs,
+        )
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {**super()._repr_fields(), "username": self._username}
+
+    def _cache_scope(self) -> str:
+        return f"user:{self._username.lower()}"
+
+    def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
+        reply = yield from user_grants.password(
+            entra.token_url(self._authority, request.tenant),
+            self._client_id or "",
+            scopes,
+            username=self._username,
+            user_password=self._password.reveal(),
+            now=self._clock,
+            claims=entra.merge_claims(request.claims, request.enable_cae),
+        )
+        return reply.info
