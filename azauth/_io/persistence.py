@@ -180,13 +180,14 @@ def open_token_store(settings: PersistenceSettings, cae: bool) -> FileTokenStore
         backend = _Extensions(_encrypted_persistence(path, file_name))
     except Exception as exc:
         if not settings.allow_unencrypted_storage:
+            cause = (str(exc).strip().splitlines() or [""])[0]
             raise ValueError(
-                f"Cache encryption is impossible on this system ({type(exc).__name__}: {exc}), for example because"
+                f"Cache encryption is impossible on this system ({type(exc).__name__}: {cause}), for example because"
                 " libsecret is not installed or no session bus is available (as in an SSH session or a"
                 " container). Specify TokenCachePersistenceOptions(allow_unencrypted_storage=True) to store the"
                 " cache unencrypted (readable by this user only) instead of raising this exception."
             ) from exc
-        _LOGGER.debug("Token cache %s is stored unencrypted: %s: %s", path, type(exc).__name__, exc)
+        _LOGGER.debug("Token cache %s is stored unencrypted: %s", path, type(exc).__name__)
         backend = _PlainFile(path)
     return FileTokenStore(backend)
 

@@ -345,3 +345,30 @@ def test_default_location_is_the_identity_service_directory(mode: Mode, emu: Emu
     mode.wait(credential.get_token(SCOPE))
     assert (home / ".IdentityService" / "msal.cache.nocae").is_file()
     mode.close(credential)
+
+
+def test_configuration_defaults_turn_persistence_on(mode: Mode, emu: Emulator, home: Path) -> None:
+    config = {
+        "defaults": {
+            "authority": emu.authority,
+            "http": {"verify": emu.ca_path},
+            "cache": {"persist": True, "name": "from-config", "allow_unencrypted_storage": True},
+        },
+        "profiles": {
+            "default": {
+                "type": "client_secret",
+                "tenant_id": emu.tenant_id,
+                "client_id": emu.client_id,
+                "client_secret": {"env": "APP_SECRET"},
+            }
+        },
+    }
+    environ = {"APP_SECRET": emu.client_secret, "HOME": str(home)}
+    first = mode.module.credential_from_config(config, environ=environ)
+    token = mode.wait(first.get_token(SCOPE))
+    second = mode.module.credential_from_config(config, environ=environ)
+    assert mode.wait(second.get_token(SCOPE)).token == token.token
+    assert emu.count("token") == 1
+    assert len(access_tokens(home, "from-config.nocae")) == 1
+    mode.close(first)
+    mode.close(second)
