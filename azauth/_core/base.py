@@ -177,8 +177,9 @@ class CredentialCore:
         try:
             validate_scopes(scopes, method=method)
             request = TokenRequest(self.resolve_tenant(tenant_id), claims or None, bool(enable_cae))
-            if self._persistence is not None and key is not None:  # consulted on a miss only
-                store = yield from self._token_store(request.enable_cae)
+            if self._persistence is not None and key is not None and self._cache_scope() is None:  # app tokens only
+                store = yield from self._token_store(request.enable_cae)  # consulted on a miss only
+            if store is not None and key is not None:
                 stored_key = AppTokenKey.for_request(self._authority, self._client_id or "", request.tenant, scopes)
                 found = None if request.claims else (yield Blocking(store.lookup, (stored_key, self._clock())))
                 if found is not None:
@@ -212,12 +213,25 @@ class CredentialCore:
         _LOGGER.log(logging.DEBUG if in_chain else logging.INFO, "%s.%s succeeded", name, method)
         return entry
 
-    def _token_store(self, cae: bool) -> Flow[TokenStore]:
-        """The persistent cache for CAE or non-CAE tokens, opened on first use (where encryption errors surface)."""
+    def _token_store(self, cae: bool) -> Flow[TokenStore | None]:
+        """The persistent cache for CAE or non-CAE tokens, opened on first use (where encryption errors surface).
+
+        ``None`` (with a warning, and another try on the next miss) when the disk refuses: the token request
+        goes on without persistence. Encryption and permission problems raise ``ValueError``.
+        """
         store = self._token_stores.get(cae)
         if store is None:
             assert self._persistence is not None
-            store = yield Blocking(self._open_token_store, (self._persistence, cae))
+            try:
+                store = yield Blocking(self._open_token_store, (self._persistence, cae))
+            except OSError as exc:
+                _LOGGER.warning(
+                    "%s could not open its persistent token cache, continuing without it: %s: %s",
+                    type(self).__name__,
+                    type(exc).__name__,
+                    exc,
+                )
+                return None
             store = self._token_stores.setdefault(cae, store)
         return store
 

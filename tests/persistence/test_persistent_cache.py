@@ -372,3 +372,23 @@ def test_configuration_defaults_turn_persistence_on(mode: Mode, emu: Emulator, h
     assert len(access_tokens(home, "from-config.nocae")) == 1
     mode.close(first)
     mode.close(second)
+
+
+def test_an_unusable_cache_directory_does_not_fail_the_request(
+    mode: Mode, emu: Emulator, home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache_dir(home).write_text("a file where the directory should be")
+    credential = secret_credential(mode, emu, home)
+    with caplog.at_level(logging.WARNING, logger="azauth"):
+        token = mode.wait(credential.get_token(SCOPE))
+    assert token.token
+    assert any("continuing without it" in r.getMessage() for r in caplog.records)
+    mode.close(credential)
+
+
+def test_user_bound_tokens_are_never_persisted_as_app_tokens(mode: Mode, emu: Emulator, home: Path) -> None:
+    credential = secret_credential(mode, emu, home)
+    credential._cache_scope = lambda: "user:someone"  # as a credential acting for a user keys its tokens
+    mode.wait(credential.get_token(SCOPE))
+    assert not cache_dir(home).exists()
+    mode.close(credential)
