@@ -134,21 +134,24 @@ def drive(flow: Any, replies: list[Any]) -> tuple[list[Any], Any]:
     raise AssertionError(f"flow still running after {len(replies)} replies: {steps[-1]!r}")
 
 
-def test_flow_attempts_carry_timeouts_and_backoff_uses_the_clock() -> None:
-    now = [1000.0]
+def imds_flow(*, now: float = 0.0, policy: Policy | None = None, probe: bool = False) -> Any:
     host = detect_host({})
     assert host is not None
-    flow = token_flow(
+    return token_flow(
         host,
         select_identity(None, None),
         "https://r",
-        clock=lambda: now[0],
-        policy=Policy(connect_timeout=2, read_timeout=5, deadline=60),
+        clock=lambda: now,
+        policy=policy or Policy(),
         state=EndpointState(),
-        probe=False,
+        probe=probe,
         read_key=lambda path: "",
         key_directory=None,
     )
+
+
+def test_flow_attempts_carry_timeouts_and_backoff_uses_the_clock() -> None:
+    flow = imds_flow(now=1000.0, policy=Policy(connect_timeout=2, read_timeout=5, deadline=60))
     ok = Reply(200, {}, json.dumps({"access_token": "t", "expires_in": "3600"}).encode())
     steps, info = drive(flow, [Reply(503, {}, b""), None, ok])
     send, sleep, again = steps
@@ -158,19 +161,7 @@ def test_flow_attempts_carry_timeouts_and_backoff_uses_the_clock() -> None:
 
 
 def test_probe_failure_is_unavailable_without_retry() -> None:
-    host = detect_host({})
-    assert host is not None
-    flow = token_flow(
-        host,
-        select_identity(None, None),
-        "https://r",
-        clock=lambda: 0.0,
-        policy=Policy(),
-        state=EndpointState(),
-        probe=True,
-        read_key=lambda path: "",
-        key_directory=None,
-    )
+    flow = imds_flow(probe=True)
     probe = next(flow)
     assert isinstance(probe, Send) and probe.connect_timeout == 1 and probe.read_timeout == 1
     assert "Metadata" not in probe.request.headers

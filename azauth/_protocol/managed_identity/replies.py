@@ -9,7 +9,6 @@ Service Fabric). Errors come as ``{"error", "error_description"}`` (IMDS, Azure 
 from __future__ import annotations
 
 import calendar
-import json
 import math
 import time
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from ...errors import CredentialUnavailableError
 from ..steps import Reply
-from ..token_reply import RedactedAccessTokenInfo, refresh_on_for
+from ..token_reply import RedactedAccessTokenInfo, _json_object, refresh_on_for
 from .hosts import Host, Identity
 
 __all__ = ["Context", "ManagedIdentityError", "describe_reply", "parse_expires_on", "parse_token"]
@@ -59,14 +58,6 @@ class Context:
             error, _ = _error_fields(reply)
             return ManagedIdentityError(message, status=reply.status, error=error)
         return ManagedIdentityError(message)
-
-
-def _json_object(reply: Reply) -> dict[str, Any] | None:
-    try:
-        body = json.loads(reply.body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def _clip(text: str) -> str:
