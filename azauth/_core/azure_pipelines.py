@@ -5,7 +5,7 @@ from __future__ import annotations
 from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
-from .._protocol import entra, pipelines
+from .._protocol import pipelines
 from .._protocol.steps import Flow
 from ..params import (
     AdditionallyAllowedTenants,
@@ -94,13 +94,4 @@ class AzurePipelinesCore(CredentialCore, config_type="azure_pipelines"):
         assertion = yield from pipelines.oidc_token(
             request_uri, self._service_connection_id, self._system_access_token.reveal()
         )
-        return (
-            yield from entra.client_credentials(
-                entra.token_url(self._authority, request.tenant),
-                self._client_id or "",
-                scopes,
-                now=self._clock,
-                assertion=lambda _audience: assertion,
-                claims=entra.merge_claims(request.claims, request.enable_cae),
-            )
-        )
+        return (yield from self.client_credentials_flow(scopes, request, assertion=lambda _audience: assertion))

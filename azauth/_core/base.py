@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from azure.core.credentials import AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError, ServiceResponseError
 
+from .._protocol import entra
 from .._protocol.msal_cache import AppTokenKey
 from .._protocol.steps import Blocking, Flow
 from .._protocol.tenants import resolve_tenant
@@ -138,6 +139,26 @@ class CredentialCore:
             requested or None,
             additionally_allowed=self._allowed_tenants,
             multitenant_disabled=self._multitenant_disabled,
+        )
+
+    def client_credentials_flow(
+        self,
+        scopes: tuple[str, ...],
+        request: TokenRequest,
+        *,
+        secret: str | None = None,
+        assertion: Callable[[str], str] | None = None,
+    ) -> Flow[AccessTokenInfo]:
+        """The client-credentials grant for ``request`` (tenant, claims, CAE) at this credential's authority,
+        authenticated by ``secret`` or ``assertion(audience)``."""
+        return entra.client_credentials(
+            entra.token_url(self._authority, request.tenant),
+            self._client_id or "",
+            scopes,
+            now=self._clock,
+            secret=secret,
+            assertion=assertion,
+            claims=entra.merge_claims(request.claims, request.enable_cae),
         )
 
     def _cache_scope(self) -> str | None:

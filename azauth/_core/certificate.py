@@ -7,7 +7,6 @@ import os
 from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
-from .._protocol import entra
 from .._protocol.certificates import ClientCertificate, load_certificate, sign_assertion
 from .._protocol.steps import Flow
 from ..params import (
@@ -110,13 +109,10 @@ class CertificateCore(CredentialCore, config_type="certificate"):
 
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
         client_id = self._client_id or ""
-        return entra.client_credentials(
-            entra.token_url(self._authority, request.tenant),
-            client_id,
+        return self.client_credentials_flow(
             scopes,
-            now=self._clock,
+            request,
             assertion=lambda audience: sign_assertion(
                 self._certificate, client_id, audience, now=self._clock(), send_chain=self._send_chain
             ),
-            claims=entra.merge_claims(request.claims, request.enable_cae),
         )

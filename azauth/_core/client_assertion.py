@@ -8,7 +8,6 @@ from azure.core.credentials import AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
 from typing_extensions import Unpack
 
-from .._protocol import entra
 from .._protocol.steps import Blocking, Flow
 from ..params import (
     AdditionallyAllowedTenants,
@@ -78,12 +77,4 @@ class ClientAssertionCore(CredentialCore, config_type="client_assertion"):
                 f" {'an empty string' if isinstance(assertion, str) else type(assertion).__name__},"
                 " not a JWT string"
             )
-        token = yield from entra.client_credentials(
-            entra.token_url(self._authority, request.tenant),
-            self._client_id or "",
-            scopes,
-            now=self._clock,
-            assertion=lambda _audience: assertion.strip(),
-            claims=entra.merge_claims(request.claims, request.enable_cae),
-        )
-        return token
+        return (yield from self.client_credentials_flow(scopes, request, assertion=lambda _audience: assertion.strip()))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
-from .._protocol import entra
 from .._protocol.steps import Flow
 from ..params import (
     AdditionallyAllowedTenants,
@@ -70,11 +69,4 @@ class ClientSecretCore(CredentialCore, config_type="client_secret"):
         )
 
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
-        return entra.client_credentials(
-            entra.token_url(self._authority, request.tenant),
-            self._client_id or "",
-            scopes,
-            now=self._clock,
-            secret=self._secret.reveal(),
-            claims=entra.merge_claims(request.claims, request.enable_cae),
-        )
+        return self.client_credentials_flow(scopes, request, secret=self._secret.reveal())

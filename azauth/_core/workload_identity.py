@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
-from .._protocol import entra
 from .._protocol.steps import Blocking, Flow
 from .._protocol.token_reply import EntraError
 from ..errors import CredentialUnavailableError
@@ -162,14 +161,7 @@ class WorkloadIdentityCore(CredentialCore, config_type="workload_identity"):
         return self._token_file
 
     def _exchange(self, assertion: str, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
-        return entra.client_credentials(
-            entra.token_url(self._authority, request.tenant),
-            self._client_id or "",
-            scopes,
-            now=self._clock,
-            assertion=lambda _audience: assertion,
-            claims=entra.merge_claims(request.claims, request.enable_cae),
-        )
+        return self.client_credentials_flow(scopes, request, assertion=lambda _audience: assertion)
 
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
         used: TokenFile = yield Blocking(self._read, (False,))
