@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import hmac
 import json
 import logging
 import os
@@ -627,59 +626,9 @@ class Emulator(UserGrantsMixin):
                 70003,
                 f"The app requested an unsupported grant type '{grant}'.",
             )
-        assertion = form.get("client_assertion")
-        client_id = form.get("client_id")
-        if not client_id and assertion:
-            with contextlib.suppress(ValueError):
-                client_id = str(split_jwt(assertion)[1].get("sub") or "") or None
-        if not client_id:
-            raise _missing("client_id")
-        with self._lock:
-            app = self._apps.get(client_id.lower())
-        if app is None or (app.tenant_id != tid and not app.multi_tenant):
-            raise EntraError(
-                400,
-                "unauthorized_client",
-                700016,
-                f"Application with identifier '{client_id}' was not found in the directory '{segment}'. "
-                "This can "
-                "happen if the application has not been installed by the administrator of the tenant or "
-                "consented "
-                "to by any user in the tenant. You may have sent your authentication request to the "
-                "wrong tenant.",
-            )
+        app = self._find_client(request, segment, tid)  # _user_grants.py: shared with the user grants
         resource = self._resource_from_scope(form.get("scope"))
-        secret = form.get("client_secret")
-        if secret is not None:
-            with self._lock:
-                ok = any(hmac.compare_digest(secret.encode(), s.encode()) for s in app.secrets)
-            if not ok:
-                raise EntraError(
-                    401,
-                    "invalid_client",
-                    7000215,
-                    "Invalid client secret provided. Ensure the secret being sent in the request is the "
-                    "client "
-                    f"secret value, not the client secret ID, for a secret added to app '{app.client_id}'.",
-                )
-            acr = "1"
-        elif assertion is not None:
-            if form.get("client_assertion_type") != ASSERTION_TYPE:
-                raise EntraError(
-                    400,
-                    "invalid_request",
-                    50027,
-                    f"Invalid client_assertion_type; expected '{ASSERTION_TYPE}'.",
-                )
-            self._verify_assertion(assertion, app, request, segment, tid)
-            acr = "2"
-        else:
-            raise EntraError(
-                401,
-                "invalid_client",
-                7000216,
-                "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
-            )
+        acr = self._authenticate_client(request, app, segment, tid, required=True)
         cae = _wants_cae(form.get("claims"))
         token, lifetime = self._issue(
             tid,

@@ -8,6 +8,7 @@ and asks :meth:`_verify_federated_assertion` before checking an assertion agains
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import re
@@ -374,23 +375,34 @@ class UserGrantsMixin:
             return self._redeem_refresh_token(request, segment, path_tenant)
         return self._password(request, segment, path_tenant)
 
-    def _client(self, request: Request, segment: str, tid: str) -> _App:
-        """The app making the request, authenticated when it sends credentials or must (it has secrets,
-        certificates or federations: a confidential client)."""
+    def _find_client(self, request: Request, segment: str, tid: str) -> _App:
+        """The app a token request names (``client_id``, else an assertion's ``sub``), registered in ``tid``."""
         form = request.form
+        assertion = form.get("client_assertion")
         client_id = form.get("client_id")
+        if not client_id and assertion:
+            with contextlib.suppress(ValueError):
+                client_id = str(split_jwt(assertion)[1].get("sub") or "") or None
         if not client_id:
             raise _missing("client_id")
         with self._lock:
             app = self._apps.get(client_id.lower())
-            federated = bool(self._federations.get(client_id.lower()))
         if app is None or (app.tenant_id != tid and not app.multi_tenant):
             raise EntraError(
                 400,
                 "unauthorized_client",
                 700016,
-                f"Application with identifier '{client_id}' was not found in the directory '{segment}'.",
+                f"Application with identifier '{client_id}' was not found in the directory '{segment}'. This can"
+                " happen if the application has not been installed by the administrator of the tenant or consented"
+                " to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
             )
+        return app
+
+    def _authenticate_client(self, request: Request, app: _App, segment: str, tid: str, *, required: bool) -> str:
+        """Check the client's secret or assertion; returns its ``appidacr`` ("0" public, "1" secret, "2"
+        assertion). A confidential app (secrets, certificates or federations) must authenticate, and every app
+        must when ``required`` (client credentials)."""
+        form = request.form
         secret, assertion = form.get("client_secret"), form.get("client_assertion")
         if secret is not None:
             with self._lock:
@@ -400,22 +412,39 @@ class UserGrantsMixin:
                     401,
                     "invalid_client",
                     7000215,
-                    f"Invalid client secret provided. Ensure the secret being sent in the request is the client"
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client"
                     f" secret value, not the client secret ID, for a secret added to app '{app.client_id}'.",
                 )
-        elif assertion is not None:
+            return "1"
+        if assertion is not None:
             if form.get("client_assertion_type") != ASSERTION_TYPE:
                 raise EntraError(
                     400, "invalid_request", 50027, f"Invalid client_assertion_type; expected '{ASSERTION_TYPE}'."
                 )
             self._verify_assertion(assertion, app, request, segment, tid)
-        elif app.secrets or app.certificates or federated:
+            return "2"
+        if required:
+            raise EntraError(
+                401,
+                "invalid_client",
+                7000216,
+                "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+            )
+        with self._lock:
+            confidential = bool(app.secrets or app.certificates or self._federations.get(app.client_id))
+        if confidential:
             raise EntraError(
                 401,
                 "invalid_client",
                 7000218,
                 "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
             )
+        return "0"
+
+    def _client(self, request: Request, segment: str, tid: str) -> _App:
+        """The app making a user-grant request, authenticated when it sends credentials or must."""
+        app = self._find_client(request, segment, tid)
+        self._authenticate_client(request, app, segment, tid, required=False)
         return app
 
     @staticmethod
