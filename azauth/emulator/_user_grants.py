@@ -448,8 +448,8 @@ class UserGrantsMixin:
         return app
 
     @staticmethod
-    def _scope(scope: str | None) -> tuple[str, str, bool]:
-        """(resource, scp, offline_access requested) for a delegated scope string."""
+    def _scope(scope: str | None) -> tuple[str, str]:
+        """(resource, scp) for a delegated scope string."""
         if not scope:
             raise _missing("scope")
         words = scope.split()
@@ -469,19 +469,19 @@ class UserGrantsMixin:
                 f"Provided value for the input parameter scope '{scope}' is not valid because it contains"
                 f" {'no' if not resources else 'more than one'} resource.",
             )
-        return resources.pop(), " ".join(dict.fromkeys(permissions)), "offline_access" in words
+        return resources.pop(), " ".join(dict.fromkeys(permissions))
 
     @staticmethod
     def _user_claims(user: EmulatedUser, scp: str) -> dict[str, Any]:
         return {"idtyp": "user", "scp": scp, "upn": user.username, "preferred_username": user.username}
 
     def _user_token_reply(
-        self, request: Request, user: EmulatedUser, app: _App, tid: str, *, offline: bool, id_token: bool = True
+        self, request: Request, user: EmulatedUser, app: _App, tid: str, *, id_token: bool = True
     ) -> Response:
         from ._emulator import _signing_material, _wants_cae
 
         form = request.form
-        resource, scp, wants_offline = self._scope(form.get("scope"))
+        resource, scp = self._scope(form.get("scope"))
         extra = self._user_claims(user, scp)
         if _wants_cae(form.get("claims")):
             extra["xms_cc"] = ["CP1"]
@@ -493,11 +493,11 @@ class UserGrantsMixin:
             "ext_expires_in": lifetime,
             "access_token": token,
         }
-        if offline and wants_offline:
-            refresh = "rt~" + uuid.uuid4().hex
-            with self._lock:
-                self._refresh_tokens[refresh] = _Grant(app.client_id, user)
-            payload["refresh_token"] = refresh
+        # the emulated sign-in consents to offline_access, so every user grant returns a refresh token
+        refresh = "rt~" + uuid.uuid4().hex
+        with self._lock:
+            self._refresh_tokens[refresh] = _Grant(app.client_id, user)
+        payload["refresh_token"] = refresh
         if id_token:
             now = int(time.time())
             key, _, kid = _signing_material()
@@ -542,7 +542,7 @@ class UserGrantsMixin:
             user = next((u for u in self._users.values() if u.object_id == claims.get("oid")), None)
         if user is None or claims.get("idtyp") != "user":
             raise _invalid_grant(50013, "The assertion is not a user's access token.")
-        return self._user_token_reply(request, user, app, tid, offline=True, id_token=False)
+        return self._user_token_reply(request, user, app, tid, id_token=False)
 
     def _redeem_code(self, request: Request, segment: str, path_tenant: str | None) -> Response:
         form = request.form
@@ -575,7 +575,7 @@ class UserGrantsMixin:
                     " code.",
                 )
             code.used = True
-        return self._user_token_reply(request, code.user, app, tid, offline=True)
+        return self._user_token_reply(request, code.user, app, tid)
 
     def _redeem_refresh_token(self, request: Request, segment: str, path_tenant: str | None) -> Response:
         form = request.form
@@ -596,7 +596,7 @@ class UserGrantsMixin:
             raise _invalid_grant(70000, "The refresh token was issued to a different client.")
         if tid != grant.user.tenant_id:
             raise _invalid_grant(50020, f"User account does not exist in tenant '{segment}'.")
-        return self._user_token_reply(request, grant.user, app, tid, offline=True)
+        return self._user_token_reply(request, grant.user, app, tid)
 
     def _password(self, request: Request, segment: str, path_tenant: str | None) -> Response:
         form = request.form
@@ -616,4 +616,4 @@ class UserGrantsMixin:
                 "Due to a configuration change made by your administrator, or because you moved to a new location,"
                 " you must use multi-factor authentication to access this resource.",
             )
-        return self._user_token_reply(request, user, app, user.tenant_id, offline=True)
+        return self._user_token_reply(request, user, app, user.tenant_id)
