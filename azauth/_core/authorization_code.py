@@ -7,7 +7,7 @@ from azure.core.exceptions import ClientAuthenticationError
 from typing_extensions import Unpack
 
 from .._protocol import entra, user_grants
-from .._protocol.steps import Flow
+from .._protocol.steps import Flow, Sleep
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
@@ -22,6 +22,10 @@ from .runtime import RuntimeOptions
 from .secret import SecretValue
 
 __all__ = ["AuthorizationCodeCore"]
+
+REDEMPTION_POLL = 0.05
+REDEMPTION_WAIT = 30.0
+"""Seconds a request waits for a concurrent request's redemption of the code (for its refresh token)."""
 
 
 class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
@@ -60,7 +64,8 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
             raise ValueError("authorization_code must be the code from the user's sign-in")
         if not redirect_uri:
             raise ValueError("redirect_uri must be the redirect URI the authorization code was requested with")
-        self._code: SecretValue[str] | None = SecretValue(authorization_code)
+        self._code: dict[str, SecretValue[str]] = {"code": SecretValue(authorization_code)}
+        self._redeeming = False
         self._redirect_uri = redirect_uri
         self._client = user_grants.ClientAuth(secret=client_secret or None)
         self._refresh_token: SecretValue[str] | None = None
@@ -85,18 +90,26 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
         url = entra.token_url(self._authority, request.tenant)
         client_id = self._client_id or ""
         claims = entra.merge_claims(request.claims, request.enable_cae)
-        refresh = self._refresh_token
-        if refresh is not None:
-            reply = yield from user_grants.refresh_token(
-                url, client_id, scopes, token=refresh.reveal(), client=self._client, now=self._clock, claims=claims
-            )
-            return self._accept(reply)
-        code, self._code = self._code, None  # taken, so that concurrent requests never redeem it twice
-        if code is None:
-            raise ClientAuthenticationError(
-                message="AuthorizationCodeCredential: the authorization code is being redeemed by another request"
-                " and there is no refresh token yet; try again, or sign the user in again for a new code"
-            )
+        waited = 0.0
+        while True:
+            refresh = self._refresh_token
+            if refresh is not None:
+                reply = yield from user_grants.refresh_token(
+                    url, client_id, scopes, token=refresh.reveal(), client=self._client, now=self._clock, claims=claims
+                )
+                return self._accept(reply)
+            code = self._code.pop("code", None)  # dict.pop is atomic: one request redeems, concurrent ones wait
+            if code is not None:
+                break
+            if waited >= REDEMPTION_WAIT or (waited and not self._redeeming):  # waited once: covers the moment
+                # between another request taking the code and marking itself as redeeming
+                raise ClientAuthenticationError(
+                    message="AuthorizationCodeCredential: no authorization code or refresh token available: the code"
+                    " was redeemed without a refresh token coming back, or its redemption is taking too long"
+                )
+            yield Sleep(REDEMPTION_POLL)  # another request is redeeming the code: use its refresh token
+            waited += REDEMPTION_POLL
+        self._redeeming = True
         try:
             reply = yield from user_grants.authorization_code(
                 url,
@@ -109,9 +122,10 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
                 claims=claims,
             )
         except BaseException:
-            if self._refresh_token is None:
-                self._code = code  # not redeemed here: a later request may try again, as azure-identity does
+            self._code.setdefault("code", code)  # not redeemed: a later request may try again, as azure-identity
             raise
+        finally:
+            self._redeeming = False
         return self._accept(reply)
 
     def _accept(self, reply: user_grants.UserTokenReply) -> AccessTokenInfo:

@@ -141,7 +141,7 @@ def test_revoked_refresh_token(mode: Mode, emu: Emulator) -> None:
     mode.close(cred)
 
 
-def test_tenant_not_allowed_and_allowed(mode: Mode, emu: Emulator) -> None:
+def test_tenant_not_allowed(mode: Mode, emu: Emulator) -> None:
     other = emu.add_tenant()
     cred = credential(mode, emu, emu.authorize(emu.client_id, user=emu.add_user(), redirect_uri=REDIRECT))
     with pytest.raises(ClientAuthenticationError, match="additionally_allowed_tenants"):
@@ -175,3 +175,23 @@ def test_nothing_secret_in_messages_reprs_or_logs(mode: Mode, emu: Emulator, cap
             assert secret not in text
     mode.close(cred)
     mode.close(again)
+
+
+def test_concurrent_first_requests_redeem_the_code_once(mode: Mode, emu: Emulator) -> None:
+    user = emu.add_user()
+    cred = credential(mode, emu, emu.authorize(emu.client_id, user=user, redirect_uri=REDIRECT))
+    emu.token_delay = 0.3  # the redemption is still under way when the second request starts
+    scopes = iter([GRAPH, SCOPE])
+    tokens = mode.concurrently(lambda: cred.get_token(next(scopes)), 2)
+    assert {emu.decode_token(t.token)["oid"] for t in tokens} == {user.object_id}
+    assert sorted(grants(emu)) == ["authorization_code", "refresh_token"]
+    mode.close(cred)
+
+
+def test_a_code_without_refresh_token_is_a_clear_error_later(mode: Mode, emu: Emulator) -> None:
+    cred = credential(mode, emu, emu.authorize(emu.client_id, user=emu.add_user(), redirect_uri=REDIRECT))
+    mode.wait(cred.get_token(GRAPH))
+    cred._refresh_token = None  # as if Entra had returned no refresh token
+    with pytest.raises(ClientAuthenticationError, match="no authorization code or refresh token available"):
+        mode.wait(cred.get_token(SCOPE))
+    mode.close(cred)
