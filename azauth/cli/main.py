@@ -19,6 +19,8 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 COMMANDS: dict[str, str] = {
     "validate": "azauth.cli.validate",
     "schema": "azauth.cli.schema",
+    "explain": "azauth.cli.explain",
+    "token": "azauth.cli.token",
     "demo": "azauth.cli.demo",
     "emulator": "azauth.cli.emulator_cmd",
 }

@@ -1,0 +1,267 @@
+"""Explaining a configuration: which source and profile are used and why, the credential tree the profile
+describes, and the inputs each credential finds or misses. Nothing is built: no network, no process, no
+file written, and no secret value in the result.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ConfigError, ConfigProblem
+from ._locations import Locator, format_path
+from .inputs import Finding, field_findings, type_findings
+from .loader import ConfigSource, check, open_source
+from .models import PLANNED_TYPES, REGISTRY
+from .profiles import BUILTIN_PROFILES, MAX_CHAIN_DEPTH, document_profiles, unknown_profile_message
+from .sources import RawDocument, env_overlay
+from .values import interpolate
+
+__all__ = ["CredentialNode", "Explanation", "explain"]
+
+
+@dataclass
+class CredentialNode:
+    """One credential of the tree: its type, where it is written, what it finds, and its members."""
+
+    type: str
+    class_name: str
+    where: str
+    """The field path (``profiles.app.credentials[0]``), or ``built-in dev`` for a built-in profile."""
+    findings: list[Finding] = field(default_factory=list)
+    members: list[CredentialNode] = field(default_factory=list)
+    note: str | None = None
+    """Why the credential cannot be used at all (not implemented, unknown type, cycle), or what it refers to."""
+    ready: bool = True
+    """Every required input is there; for a chain, it can be built and at least one member is ready."""
+    buildable: bool = True
+    """No input the constructor needs is missing (for a chain: in any member), so building does not fail."""
+    profile: str | None = None
+    """The profile this node starts, for a profile's root credential or a reference's target."""
+    builtin: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {
+            "type": self.type,
+            "class": self.class_name,
+            "where": self.where,
+            "profile": self.profile,
+            "builtin": self.builtin,
+            "ready": self.ready,
+            "buildable": self.buildable,
+            "note": self.note,
+            "inputs": [
+                {
+                    "name": f.name,
+                    "source": f.source,
+                    "status": f.status,
+                    "ok": f.ok,
+                    "required": f.required,
+                    "group": f.group,
+                    "at_build": f.at_build,
+                }
+                for f in self.findings
+            ],
+            "members": [m.as_dict() for m in self.members],
+        }
+
+
+@dataclass
+class Explanation:
+    """The answer of :func:`explain`."""
+
+    source: str
+    """``argument``, ``AZAUTH_CONFIG``, ``AZAUTH_*`` or ``built-in``."""
+    source_path: str | None
+    source_reason: str
+    overlay: list[str]
+    """``AZAUTH_*`` variables laid over the document."""
+    profile: str
+    profile_reason: str
+    shadowed: list[str]
+    """The document's profiles that take the place of a built-in profile of the same name."""
+    root: CredentialNode | None
+    problems: list[ConfigProblem]
+    """Errors and warnings of the document (as ``azauth validate --resolve`` finds them without reading secrets)."""
+
+    @property
+    def ready(self) -> bool:
+        """Whether the profile's credential has every input it needs and the document is valid."""
+        return self.root is not None and self.root.ready and not any(p.severity == "error" for p in self.problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {
+            "ready": self.ready,
+            "source": {"kind": self.source, "path": self.source_path, "reason": self.source_reason},
+            "overlay": self.overlay,
+            "profile": {"name": self.profile, "reason": self.profile_reason},
+            "shadowed_builtin_profiles": self.shadowed,
+            "credential": self.root.as_dict() if self.root is not None else None,
+            "problems": [
+                {
+                    "file": p.file,
+                    "line": p.line,
+                    "column": p.column,
+                    "path": p.path,
+                    "severity": p.severity,
+                    "message": p.message,
+                    "text": str(p),
+                }
+                for p in self.problems
+            ],
+        }
+
+
+def _source(source: ConfigSource, environ: Mapping[str, str]) -> tuple[str, str | None, str]:
+    if isinstance(source, Mapping):
+        return "argument", None, "a mapping was given"
+    configured = environ.get("AZAUTH_CONFIG") or None
+    if source is not None:
+        ignored = f"; AZAUTH_CONFIG={configured} is not used" if configured else ""
+        return "argument", os.fspath(source), f"the FILE argument{ignored}"
+    if configured is not None:
+        return "AZAUTH_CONFIG", configured, "AZAUTH_CONFIG is set and no FILE argument was given"
+    if env_overlay(environ)[0]:
+        return "AZAUTH_*", None, "AZAUTH_* variables describe a document (no FILE argument, AZAUTH_CONFIG unset)"
+    reason = "no FILE argument, AZAUTH_CONFIG unset and no AZAUTH_* variables: built-in profiles only"
+    return "built-in", None, reason
+
+
+def _profile(explicit: str | None, environ: Mapping[str, str], data: Any) -> tuple[str, str]:
+    if explicit:
+        return explicit, "the --profile argument"
+    if environ.get("AZAUTH_PROFILE"):
+        return environ["AZAUTH_PROFILE"], "AZAUTH_PROFILE is set"
+    chosen = data.get("default_profile") if isinstance(data, dict) and "profiles" in data else None
+    if isinstance(chosen, str) and chosen:
+        return _maybe_interpolated(chosen, environ), "the document's default_profile"
+    return "default", "no --profile, AZAUTH_PROFILE or default_profile: the profile 'default'"
+
+
+class _Walker:
+    def __init__(self, raw: RawDocument, environ: Mapping[str, str]) -> None:
+        self.raw = raw
+        self.environ = environ
+        self.profiles = document_profiles(raw.data)
+        defaults = raw.data.get("defaults") if isinstance(raw.data, dict) else None
+        self.defaults: Mapping[str, Any] = defaults if isinstance(defaults, dict) else {}
+
+    def profile(self, name: str, trail: tuple[str, ...], depth: int) -> CredentialNode:
+        if name in self.profiles:
+            value, path = self.profiles[name]
+            node = self.visit(value, format_path(path) or "(top level)", trail, depth)
+        elif name in BUILTIN_PROFILES:
+            node = self.visit(BUILTIN_PROFILES[name], f"built-in {name}", trail, depth, builtin=True)
+            node.builtin = True
+        else:
+            known = sorted(set(self.profiles) | set(BUILTIN_PROFILES))
+            return CredentialNode(
+                "profile", "(missing)", name, note=unknown_profile_message(name, known), ready=False, buildable=False
+            )
+        node.profile = name
+        return node
+
+    def visit(
+        self, value: Any, where: str, trail: tuple[str, ...], depth: int, *, builtin: bool = False
+    ) -> CredentialNode:
+        if not isinstance(value, dict):
+            return CredentialNode("?", "?", where, note="not a credential mapping", ready=False, buildable=False)
+        kind = value.get("type")
+        if not isinstance(kind, str):
+            return CredentialNode("?", "?", where, note="missing key 'type'", ready=False, buildable=False)
+        if kind == "profile":
+            target = value.get("name")
+            if not isinstance(target, str):
+                return CredentialNode(
+                    kind, "(another profile)", where, note="missing key 'name'", ready=False, buildable=False
+                )
+            if target in trail:
+                cycle = " -> ".join((*trail[trail.index(target) :], target))
+                return CredentialNode(
+                    kind, "(another profile)", where, note=f"cycle: {cycle}", ready=False, buildable=False
+                )
+            child = self.profile(target, (*trail, target), depth)
+            note = f"uses profile {target!r}"
+            return CredentialNode(
+                kind,
+                "(another profile)",
+                where,
+                members=[child],
+                note=note,
+                ready=child.ready,
+                buildable=child.buildable,
+            )
+        if kind == "chain":
+            class_name = REGISTRY["chain"].class_name
+            members_value = value.get("credentials")
+            if depth >= MAX_CHAIN_DEPTH:
+                return CredentialNode(
+                    kind, class_name, where, note="chains nested too deep", ready=False, buildable=False
+                )
+            if not isinstance(members_value, list) or not members_value:
+                return CredentialNode(
+                    kind, class_name, where, note="a chain needs credentials", ready=False, buildable=False
+                )
+            members = [
+                self.visit(child, f"{where}.credentials[{i}]", trail, depth + 1, builtin=builtin)
+                for i, child in enumerate(members_value)
+            ]
+            for member in members:
+                member.builtin = builtin
+            buildable = all(m.buildable for m in members)
+            ready = buildable and any(m.ready for m in members)
+            return CredentialNode(kind, class_name, where, members=members, ready=ready, buildable=buildable)
+        findings = type_findings(kind, value, self.environ)
+        if kind not in REGISTRY:
+            if kind in PLANNED_TYPES:
+                note = f"{PLANNED_TYPES[kind]} is not implemented yet in azauth"
+                return CredentialNode(
+                    kind, PLANNED_TYPES[kind], where, findings, note=note, ready=False, buildable=False
+                )
+            return CredentialNode(
+                kind, "?", where, findings, note=f"unknown credential type {kind!r}", ready=False, buildable=False
+            )
+        findings = field_findings(kind, value, self.environ, self.raw.base_dir) + findings
+        if "authority" not in value and any(f.name == "authority" for f in REGISTRY[kind].fields):
+            authority = self.defaults.get("authority")
+            if isinstance(authority, str):
+                findings.append(Finding("authority", "defaults", _maybe_interpolated(authority, self.environ)))
+        ready = not any(f.missing for f in findings)
+        buildable = not any(f.blocks_build for f in findings)
+        return CredentialNode(kind, REGISTRY[kind].class_name, where, findings, ready=ready, buildable=buildable)
+
+
+def _maybe_interpolated(text: str, environ: Mapping[str, str]) -> str:
+    try:
+        return interpolate(text, environ)
+    except ValueError:
+        return text
+
+
+def explain(
+    source: ConfigSource = None, *, profile: str | None = None, environ: Mapping[str, str] | None = None
+) -> Explanation:
+    """Explain what ``credential_from_config(source, profile=profile)`` would build, without building it."""
+    env = os.environ if environ is None else environ
+    kind, path, reason = _source(source, env)
+    try:
+        raw = open_source(source, env)
+    except ConfigError as exc:
+        name, why = _profile(profile, env, None)
+        return Explanation(kind, path, reason, [], name, why, [], None, list(exc.problems))
+    overlay: list[str] = []
+    if raw is None:
+        raw = RawDocument({}, Locator("<none>"), None)
+    else:
+        overlay = sorted(set(raw.locator.env_names.values()))
+    result = check(raw, resolve=True, environ=env, read_secrets=False)
+    problems = [p for p in result.problems if p.severity != "note"]
+    name, why = _profile(profile, env, raw.data)
+    walker = _Walker(raw, env)
+    shadowed = sorted(set(walker.profiles) & set(BUILTIN_PROFILES))
+    root = walker.profile(name, (name,), 0)
+    return Explanation(kind, path, reason, overlay, name, why, shadowed, root, problems)
