@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import logging
 import sys
 from datetime import datetime
 from typing import Any, TextIO
@@ -36,6 +37,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Build the credential, get a token, report."""
+    # the error is printed below: without logging configured, Python's last-resort handler would print it twice
+    quiet = logging.NullHandler()
+    logging.getLogger("azauth").addHandler(quiet)
+    try:
+        return _run(args, out)
+    finally:
+        logging.getLogger("azauth").removeHandler(quiet)
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
     from azure.core.exceptions import ClientAuthenticationError
 
     from ..config import credential_from_config
