@@ -14,6 +14,7 @@ from ..params import (
     AuthorityHost,
     ClientId,
     DisableInstanceDiscovery,
+    EnableSupportLogging,
     Username,
     UserPassword,
     UserTenantId,
@@ -58,6 +59,7 @@ class UsernamePasswordCore(CredentialCore, config_type="username_password"):
         authority: AuthorityHost = None,
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
         disable_instance_discovery: DisableInstanceDiscovery = False,
+        enable_support_logging: EnableSupportLogging = False,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
         if not client_id:

@@ -115,7 +115,7 @@ def test_username_password_failures(mode: Mode, emu: Emulator, mfa: bool, passwo
     user = emu.add_user(mfa_required=mfa)
     cred = mode.module.UsernamePasswordCredential(
         emu.add_app(), user.username, password or user.password, tenant_id=emu.tenant_id,
-        authority=emu.authority, connection_verify=emu.ca_path,
+        authority=emu.authority, connection_verify=emu.ca_path, enable_support_logging=True,
     )  # fmt: skip
     with pytest.raises(ClientAuthenticationError, match=code) as caught:
         mode.wait(cred.get_token(SCOPE))
