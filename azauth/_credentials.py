@@ -11,6 +11,7 @@ from ._core.client_secret import ClientSecretCore
 from ._core.environment import EnvironmentCore
 from ._core.managed_identity import ManagedIdentityCore
 from ._core.on_behalf_of import OnBehalfOfCore
+from ._core.unavailable import UnavailableCore
 from ._core.username_password import UsernamePasswordCore
 from ._core.workload_identity import WorkloadIdentityCore
 from ._io.sync import SyncCredential
@@ -72,3 +73,7 @@ class WorkloadIdentityCredential(WorkloadIdentityCore, SyncCredential):
 
 class ManagedIdentityCredential(ManagedIdentityCore, SyncCredential):
     __doc__ = ManagedIdentityCore.__doc__
+
+
+class UnavailableCredential(UnavailableCore, SyncCredential):
+    __doc__ = UnavailableCore.__doc__

@@ -62,7 +62,9 @@ def build_credential(
     document = load_config(source, environ=env)
     raw: RawDocument = document._origin
     name = select_profile(profile, env, document)
-    builder = _Builder(_public_classes(namespace), document, raw, env, pass_environ=environ is not None)
+    builder = _Builder(
+        _public_classes(namespace), document, raw, env, pass_environ=environ is not None, namespace=namespace.__name__
+    )
     model, path = resolve_profile(document, name, raw.locator)
     credential = builder.build(model, path)
     if builder.problems:
@@ -99,21 +101,28 @@ class _Builder:
         environ: Mapping[str, str],
         *,
         pass_environ: bool,
+        namespace: str,
     ) -> None:
         self.classes = classes
+        self.namespace = namespace
         self.document = document
         self.raw = raw
         self.environ = environ
         self.pass_environ = pass_environ
         self.problems: list[ConfigProblem] = []
 
+    def unavailable(self, class_name: str, reason: str) -> Any:
+        """A chain member standing for a credential that could not be built."""
+        module = importlib.import_module(self.namespace + "._credentials")
+        return module.UnavailableCredential(class_name, reason)
+
     def _fail(self, path: FieldPath, message: str) -> None:
         self.problems.append(self.raw.locator.problem(path, message))
 
-    def build(self, model: Any, path: FieldPath) -> Any:
+    def build(self, model: Any, path: FieldPath, *, in_chain: bool = False) -> Any:
         if model.type == "profile":  # references were checked for cycles when the document was loaded
             target, target_path = resolve_profile(self.document, model.name, self.raw.locator)
-            return self.build(target, target_path)
+            return self.build(target, target_path, in_chain=in_chain)
         kind = REGISTRY[model.type]
         assert kind.core is not None
         cls = self.classes.get(kind.core)
@@ -121,14 +130,21 @@ class _Builder:
             self._fail(path, f"{kind.class_name} has no public class in this namespace")
             return None
         if model.type == "chain":
-            members = [self.build(child, (*path, "credentials", i)) for i, child in enumerate(model.credentials)]
+            members = [
+                self.build(child, (*path, "credentials", i), in_chain=True) for i, child in enumerate(model.credentials)
+            ]
             return None if self.problems else cls(*members)
         arguments = self._arguments(kind, model, path)
         if arguments is None:
             return None
         try:
             return cls(**arguments)
-        except (ValueError, TypeError) as exc:
+        except ValueError as exc:
+            if in_chain:  # as DefaultAzureCredential does: the chain reports it and moves on
+                return self.unavailable(kind.class_name, str(exc))
+            self._fail(path, f"{kind.class_name}: {exc}")
+            return None
+        except TypeError as exc:
             self._fail(path, f"{kind.class_name}: {exc}")
             return None
 
