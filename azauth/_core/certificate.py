@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
+from .._files import FileProblem, read_bounded
 from .._protocol.certificates import ClientCertificate, load_certificate, sign_assertion
 from .._protocol.steps import Flow
 from ..params import (
@@ -32,17 +31,9 @@ MAX_CERTIFICATE_BYTES = 1 << 20
 def read_certificate_file(path: str) -> bytes:
     """The bytes of a certificate file, with an error naming the path when it cannot be used."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_CERTIFICATE_BYTES:
-            raise ValueError(f"certificate_path {path!r} is {size} bytes: too large to be a certificate")
-        with open(path, "rb") as file:
-            return file.read(MAX_CERTIFICATE_BYTES + 1)
-    except FileNotFoundError:
-        raise ValueError(f"certificate_path {path!r} does not exist") from None
-    except IsADirectoryError:
-        raise ValueError(f"certificate_path {path!r} is a directory, not a certificate file") from None
-    except PermissionError:
-        raise ValueError(f"certificate_path {path!r} is not readable (permission denied)") from None
+        return read_bounded(path, MAX_CERTIFICATE_BYTES)
+    except FileProblem as problem:
+        raise ValueError(f"certificate_path {path!r} {problem.reason}") from None
 
 
 class CertificateCore(CredentialCore, config_type="certificate"):

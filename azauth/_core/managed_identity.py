@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
+from .._files import FileProblem, read_bounded
 from .._protocol import entra
 from .._protocol.managed_identity import (
     EndpointState,
@@ -73,10 +74,10 @@ def read_arc_key(path: str, *, directory: str) -> str:
 
 def read_token_file(path: str) -> str:
     """The federated token in ``path`` (workload identity), stripped; bounded in size."""
-    with open(path, "rb") as file:
-        data = file.read(MAX_TOKEN_FILE_BYTES + 1)
-    if len(data) > MAX_TOKEN_FILE_BYTES:
-        raise ValueError(f"the file is larger than {MAX_TOKEN_FILE_BYTES} bytes")
+    try:
+        data = read_bounded(path, MAX_TOKEN_FILE_BYTES)
+    except FileProblem as problem:
+        raise ValueError(f"the file {problem.reason}") from None
     token = data.decode("utf-8").strip()
     if not token:
         raise ValueError("the file is empty")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
+from .._files import FileProblem, read_bounded
 from .._protocol.steps import Blocking, Flow
 from .._protocol.token_reply import EntraError
 from ..errors import CredentialUnavailableError
@@ -71,16 +72,9 @@ def read_token_file(path: str, previous: TokenFile | None, now: float, *, force:
             path, f"is {stat.st_size} bytes, larger than {MAX_TOKEN_FILE_BYTES}: not a service account token"
         )
     try:
-        with open(path, "rb") as file:
-            raw = file.read(MAX_TOKEN_FILE_BYTES + 1)
-    except IsADirectoryError:
-        raise _unavailable(path, "is a directory, not a token file") from None
-    except PermissionError:
-        raise _unavailable(path, "is not readable (permission denied)") from None
-    except OSError as exc:
-        raise _unavailable(path, f"cannot be read: {exc.strerror or type(exc).__name__}") from None
-    if len(raw) > MAX_TOKEN_FILE_BYTES:
-        raise _unavailable(path, f"is larger than {MAX_TOKEN_FILE_BYTES} bytes: not a service account token")
+        raw = read_bounded(path, MAX_TOKEN_FILE_BYTES)
+    except FileProblem as problem:
+        raise _unavailable(path, problem.reason) from None
     try:
         assertion = raw.decode("utf-8").strip()
     except UnicodeDecodeError:

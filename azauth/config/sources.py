@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._files import FileProblem, read_bounded
 from ..errors import ConfigError, ConfigProblem
 from ._locations import FieldPath, Locator, format_path
 
@@ -87,21 +88,9 @@ def read_file(path: str | os.PathLike[str]) -> RawDocument:
 
 def _read_text(path: str) -> str:
     try:
-        if os.path.isdir(path):
-            raise _fail(path, "is a directory, not a configuration file")
-        size = os.path.getsize(path)
-        if size > MAX_CONFIG_BYTES:
-            raise _fail(path, f"is {size} bytes: too large to be a configuration file (the limit is 1 MiB)")
-        with open(path, "rb") as file:
-            raw = file.read(MAX_CONFIG_BYTES + 1)
-    except FileNotFoundError:
-        raise _fail(path, "file not found") from None
-    except PermissionError:
-        raise _fail(path, "is not readable (permission denied)") from None
-    except OSError as exc:
-        raise _fail(path, f"cannot be read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise _fail(path, "is too large to be a configuration file (the limit is 1 MiB)")
+        raw = read_bounded(path, MAX_CONFIG_BYTES)
+    except FileProblem as problem:
+        raise _fail(path, f"{problem.reason}: not usable as a configuration file") from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raise _fail(path, "starts with a byte order mark (BOM): save it as UTF-8 without BOM", 1, 1)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import SecretBytes, SecretStr
 
+from .._files import FileProblem, read_bounded
 from ._locations import FieldPath, Locator
 
 __all__ = [
@@ -167,21 +168,9 @@ def read_reference(
     if base_dir is not None and not os.path.isabs(path):
         path = os.path.join(base_dir, path)
     try:
-        if os.path.isdir(path):
-            raise ValueError(f"secret file {source.file!r} is a directory")
-        size = os.path.getsize(path)
-        if size > MAX_SECRET_FILE_BYTES:
-            raise ValueError(f"secret file {source.file!r} is {size} bytes: too large (the limit is 1 MiB)")
-        with open(path, "rb") as file:
-            data = file.read(MAX_SECRET_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise ValueError(f"secret file {source.file!r} does not exist") from None
-    except PermissionError:
-        raise ValueError(f"secret file {source.file!r} is not readable (permission denied)") from None
-    except OSError as exc:
-        raise ValueError(f"secret file {source.file!r} cannot be read: {exc.strerror}") from None
-    if len(data) > MAX_SECRET_FILE_BYTES:
-        raise ValueError(f"secret file {source.file!r} is too large (the limit is 1 MiB)")
+        data = read_bounded(path, MAX_SECRET_FILE_BYTES)
+    except FileProblem as problem:
+        raise ValueError(f"secret file {source.file!r} {problem.reason}") from None
     if not binary:
         if data.endswith(b"\r\n"):
             data = data[:-2]
