@@ -11,8 +11,6 @@ from collections.abc import Mapping
 from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
-from .._files import FileProblem, read_bounded
-from .._protocol import entra
 from .._protocol.managed_identity import (
     EndpointState,
     Policy,
@@ -20,11 +18,9 @@ from .._protocol.managed_identity import (
     scopes_to_resource,
     select_identity,
     token_flow,
-    workload_identity_flow,
 )
 from .._protocol.managed_identity.flow import ARC_KEY_MAX_BYTES
 from .._protocol.steps import Flow
-from .._protocol.validation import normalize_authority
 from ..params import (
     AzureArcKeyDirectory,
     ImdsProbe,
@@ -34,10 +30,12 @@ from ..params import (
     ManagedIdentityDeadline,
 )
 from .base import CredentialCore, TokenRequest, unavailable, within_credential_chain
+from .embedded import embed
 from .runtime import RuntimeOptions
 from .token_cache import CacheKey
+from .workload_identity import WorkloadIdentityCore
 
-__all__ = ["ManagedIdentityCore", "read_arc_key", "read_token_file"]
+__all__ = ["ManagedIdentityCore", "read_arc_key"]
 
 TROUBLESHOOT = "https://aka.ms/azsdk/python/identity/managedidentitycredential/troubleshoot"
 MAX_TOKEN_FILE_BYTES = 64 * 1024
@@ -70,18 +68,6 @@ def read_arc_key(path: str, *, directory: str) -> str:
     if len(data) > ARC_KEY_MAX_BYTES:
         raise ValueError(f"the file is larger than {ARC_KEY_MAX_BYTES} bytes")
     return data.decode("utf-8").strip()
-
-
-def read_token_file(path: str) -> str:
-    """The federated token in ``path`` (workload identity), stripped; bounded in size."""
-    try:
-        data = read_bounded(path, MAX_TOKEN_FILE_BYTES)
-    except FileProblem as problem:
-        raise ValueError(f"the file {problem.reason}") from None
-    token = data.decode("utf-8").strip()
-    if not token:
-        raise ValueError("the file is empty")
-    return token
 
 
 class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
@@ -121,16 +107,24 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
                 raise ValueError(f"{name} must be a positive number of seconds")
         self._setup(tenant_id="", client_id=client_id, runtime=kwargs, tenant_required=False)
         self._host = detect_host(self._environ)
-        self._workload_client_id: str | None = None
+        self._workload: WorkloadIdentityCore | None = None
         if self._host is not None and self._host.kind == "workload_identity":
             if self._identity.kind in ("object_id", "resource_id"):
                 raise ValueError("Workload identity selects the identity by client_id only, not object or resource id")
-            self._workload_client_id = self._identity.value or self._host.client_id
-            if not self._workload_client_id:
+            workload_client_id = self._identity.value or self._host.client_id
+            if not workload_client_id:
                 raise ValueError(
                     "Workload identity was selected but no client ID was provided. Configure the environment with"
                     ' AZURE_CLIENT_ID or pass a value for "client_id"'
                 )
+            self._workload = embed(
+                WorkloadIdentityCore,
+                self,
+                tenant_id=self._host.tenant_id,
+                client_id=workload_client_id,
+                token_file_path=self._host.token_file,
+                authority=self._host.endpoint,
+            )
         self._policy = Policy(
             connect_timeout=float(kwargs.get("connection_timeout", _DEFAULTS.connect_timeout)),
             read_timeout=float(kwargs.get("read_timeout", _DEFAULTS.read_timeout)),
@@ -169,15 +163,11 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
                 f" IMDS_ENDPOINT). Visit {TROUBLESHOOT} to troubleshoot this issue."
             )
         if host.kind == "workload_identity":
-            authority = normalize_authority(host.endpoint)
             scopes_to_resource(scopes)  # one scope, as on every other host
-            return workload_identity_flow(
-                host,
-                entra.token_url(authority, host.tenant_id or ""),
-                self._workload_client_id or "",
-                scopes[0],
-                clock=self._clock,
-                read_token_file=read_token_file,
+            assert self._workload is not None
+            # WorkloadIdentityCredential's own flow: token-file rotation and the retry after a rejection
+            return self._workload.token_flow(
+                scopes, TokenRequest(self._workload._tenant_id, request.claims, request.enable_cae)
             )
         probe = self._imds_probe
         if probe is None:

@@ -4,7 +4,7 @@
 ``replies`` parses their answers and words their errors, ``flow`` runs the attempts.
 """
 
-from .flow import EndpointState, Policy, token_flow, workload_identity_flow
+from .flow import EndpointState, Policy, token_flow
 from .hosts import Host, Identity, detect_host, scopes_to_resource, select_identity
 from .replies import ManagedIdentityError
 
@@ -18,5 +18,4 @@ __all__ = [
     "scopes_to_resource",
     "select_identity",
     "token_flow",
-    "workload_identity_flow",
 ]

@@ -230,28 +230,3 @@ def token_flow(
             )
         yield Sleep(delay)
         waited += delay
-
-
-def workload_identity_flow(
-    host: Host,
-    token_url: str,
-    client_id: str,
-    scope: str,
-    *,
-    clock: Callable[[], float],
-    read_token_file: Callable[[str], str],
-) -> Flow[AccessTokenInfo]:
-    """Exchange the federated token in ``AZURE_FEDERATED_TOKEN_FILE`` for an access token (read anew each time:
-    the platform rotates it)."""
-    from .. import entra
-
-    path = host.token_file or ""
-    try:
-        assertion = yield Blocking(read_token_file, (path,))
-    except (OSError, ValueError) as exc:
-        raise Context(host, Identity("client_id", client_id), scope).failed(
-            f"could not read the federated token file {path!r}: {exc}"
-        ) from None
-    return (
-        yield from entra.client_credentials(token_url, client_id, (scope,), now=clock, assertion=lambda _: assertion)
-    )
