@@ -54,27 +54,43 @@ def libraries(emu: Emulator) -> dict[str, tuple[Any, Any, dict[str, Any]]]:
 
 
 def per_call(call: Callable[[], Any], seconds: float) -> float:
-    """Median microseconds per call over several timed batches."""
+    """Median microseconds per call over several timed batches (garbage collection off, as timeit does)."""
     batch = 200
     samples = []
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline or len(samples) < 5:
-        started = time.perf_counter()
-        for _ in range(batch):
+    gc.collect()
+    gc.disable()
+    try:
+        warm_until = time.perf_counter() + seconds / 4  # warm-up, not measured
+        while time.perf_counter() < warm_until:
             call()
-        samples.append((time.perf_counter() - started) / batch * 1e6)
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline or len(samples) < 5:
+            started = time.perf_counter()
+            for _ in range(batch):
+                call()
+            samples.append((time.perf_counter() - started) / batch * 1e6)
+    finally:
+        gc.enable()
     return statistics.median(samples)
 
 
 async def aper_call(call: Callable[[], Coroutine[Any, Any, Any]], seconds: float) -> float:
     batch = 200
     samples = []
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline or len(samples) < 5:
-        started = time.perf_counter()
-        for _ in range(batch):
+    gc.collect()
+    gc.disable()
+    try:
+        warm_until = time.perf_counter() + seconds / 4  # warm-up, not measured
+        while time.perf_counter() < warm_until:
             await call()
-        samples.append((time.perf_counter() - started) / batch * 1e6)
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline or len(samples) < 5:
+            started = time.perf_counter()
+            for _ in range(batch):
+                await call()
+            samples.append((time.perf_counter() - started) / batch * 1e6)
+    finally:
+        gc.enable()
     return statistics.median(samples)
 
 
