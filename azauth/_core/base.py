@@ -21,7 +21,7 @@ from ..errors import CredentialUnavailableError
 from .env_values import parse_bool
 from .persistence import PersistenceSettings, TokenStore, persistence_settings
 from .runtime import check_runtime_options
-from .token_cache import REFRESH_OFFSET, CacheEntry, CacheKey
+from .token_cache import CacheEntry, CacheKey, refresh_due
 
 __all__ = ["CORE_TYPES", "CredentialCore", "TokenRequest", "within_credential_chain"]
 
@@ -206,7 +206,7 @@ class CredentialCore:
                 if found is not None:
                     entry = CacheEntry(found, self._clock())
                     self._tokens[key] = entry
-                    if self._clock() < _refresh_due(found):
+                    if self._clock() < refresh_due(found):
                         _LOGGER.debug("%s.%s: token found in the persistent cache", name, method)
                         return entry
                     stale = stale or entry  # due for refresh, still valid: served if the refresh fails
@@ -258,12 +258,6 @@ class CredentialCore:
 
     def _child_credentials(self) -> Collection[Any]:
         return ()
-
-
-def _refresh_due(info: AccessTokenInfo) -> float:
-    """When a token read from the persistent cache is due for refresh: the in-memory cache's rule."""
-    due = float(info.expires_on - REFRESH_OFFSET)
-    return due if info.refresh_on is None else min(due, float(info.refresh_on))
 
 
 def _explain_transport_error(exc: Exception, name: str) -> Exception:

@@ -6,7 +6,7 @@ from azure.core.credentials import AccessTokenInfo
 
 from .._protocol.token_reply import RedactedAccessToken
 
-__all__ = ["REFRESH_OFFSET", "RETRY_DELAY", "CacheEntry", "CacheKey"]
+__all__ = ["REFRESH_OFFSET", "RETRY_DELAY", "CacheEntry", "CacheKey", "refresh_due"]
 
 REFRESH_OFFSET = 300
 """Seconds before expiry from which a token is refreshed proactively (azure-identity's window)."""
@@ -15,6 +15,12 @@ RETRY_DELAY = 30
 
 CacheKey = tuple[tuple[str, ...], "str | None", bool] | tuple[tuple[str, ...], "str | None", bool, str]
 """(scopes, requested tenant, CAE) and, for credentials acting for a user, ``_cache_scope()``."""
+
+
+def refresh_due(info: AccessTokenInfo) -> float:
+    """When a token is due for a proactive refresh: Entra's ``refresh_on``, or five minutes before expiry."""
+    due = float(info.expires_on - REFRESH_OFFSET)
+    return due if info.refresh_on is None else min(due, float(info.refresh_on))
 
 
 class CacheEntry:
@@ -31,10 +37,7 @@ class CacheEntry:
         self.info = info
         self.token = RedactedAccessToken(info.token, info.expires_on)
         self.expires_on = info.expires_on
-        due = float(info.expires_on - REFRESH_OFFSET)
-        if info.refresh_on is not None:
-            due = min(due, float(info.refresh_on))
-        self.refresh_at = min(max(due, now + RETRY_DELAY), float(info.expires_on))
+        self.refresh_at = min(max(refresh_due(info), now + RETRY_DELAY), float(info.expires_on))
 
     def postpone_refresh(self, now: float) -> None:
         """After a failed refresh: keep serving this token, and try again in ``RETRY_DELAY`` seconds."""
