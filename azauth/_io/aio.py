@@ -16,6 +16,7 @@ from .._core.token_cache import CacheEntry, CacheKey
 from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
+from .tls_pin import check_pinned_certificate
 
 __all__ = ["AsyncCredential", "AsyncSender", "arun"]
 
@@ -68,6 +69,10 @@ class AsyncSender:
 
     async def aperform(self, step: Step) -> Any:
         if isinstance(step, Send):
+            if step.pinned_sha1:
+                await asyncio.to_thread(
+                    check_pinned_certificate, step.request.url, step.pinned_sha1, step.connect_timeout
+                )
             return to_reply(await self._get_pipeline().run(step.request, **send_options(step)))
         if isinstance(step, Delegate):
             return await adelegate(step)

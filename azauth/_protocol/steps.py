@@ -23,8 +23,9 @@ class Send:
     """Send one HTTP request through the credential's pipeline; the reply is a :class:`Reply`.
 
     ``retry=False`` makes a single attempt (no retry policy); the timeouts bound connecting and each read.
-    ``verify=False`` skips TLS certificate verification for this request only (Service Fabric's endpoint
-    presents a self-signed certificate).
+    ``verify=False`` skips TLS chain verification for this request only; ``pinned_sha1`` then requires the
+    server's certificate to have that SHA-1 thumbprint, checked before the request is sent (Service Fabric's
+    endpoint presents a self-signed certificate named by ``IDENTITY_SERVER_THUMBPRINT``).
     """
 
     request: HttpRequest
@@ -32,6 +33,7 @@ class Send:
     connect_timeout: float | None = None
     read_timeout: float | None = None
     verify: bool | None = None
+    pinned_sha1: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,6 +173,7 @@ def token_flow(
                 connect_timeout=min(policy.connect_timeout, remaining),
                 read_timeout=read_timeout,
                 verify=False if host.kind == "service_fabric" else None,
+                pinned_sha1=host.thumbprint if host.kind == "service_fabric" else None,
             )
         except ServiceResponseTimeoutError:
             # Accepted the connection and said nothing: retrying would likely hang again.
