@@ -19,7 +19,7 @@ from .._protocol.validation import normalize_authority, validate_scopes, validat
 from ..authority_hosts import AzureAuthorityHosts
 from ..errors import CredentialUnavailableError
 from .env_values import parse_bool
-from .persistence import PersistenceSettings, TokenStore, persistence_settings
+from .persistence import PersistedKey, PersistenceSettings, TokenStore, persistence_settings
 from .runtime import check_runtime_options
 from .token_cache import CacheEntry, CacheKey, refresh_due
 
@@ -198,10 +198,10 @@ class CredentialCore:
         try:
             validate_scopes(scopes, method=method)
             request = TokenRequest(self.resolve_tenant(tenant_id), claims or None, bool(enable_cae))
-            if self._persistence is not None and key is not None and self._cache_scope() is None:  # app tokens only
+            stored_key = None if self._persistence is None or key is None else self._persisted_key(scopes, request)
+            if stored_key is not None:
                 store = yield from self._token_store(request.enable_cae)  # consulted on a miss only
-            if store is not None and key is not None:
-                stored_key = AppTokenKey.for_request(self._authority, self._client_id or "", request.tenant, scopes)
+            if store is not None and stored_key is not None and key is not None:
                 found = None if request.claims else (yield Blocking(store.lookup, (stored_key, self._clock())))
                 if found is not None:
                     entry = CacheEntry(found, self._clock())
@@ -210,7 +210,7 @@ class CredentialCore:
                         _LOGGER.debug("%s.%s: token found in the persistent cache", name, method)
                         return entry
                     stale = stale or entry  # due for refresh, still valid: served if the refresh fails
-            info = yield from self.token_flow(scopes, request)
+            info, record = yield from self._persisted_token_flow(scopes, request, store, stored_key)
         except Exception as exc:
             error = _explain_transport_error(exc, name)
             if stale is not None and not isinstance(exc, ValueError):
@@ -226,13 +226,31 @@ class CredentialCore:
         entry = CacheEntry(info, self._clock())
         if key is not None:  # keyed again: the flow may have learned whom the token belongs to (_cache_scope)
             self._tokens[self._cache_key(scopes, tenant_id, enable_cae) or key] = entry
-        if store is not None:
+        if store is not None and stored_key is not None:
             try:
-                yield Blocking(store.save, (stored_key, info, self._clock()))
+                yield Blocking(store.save, (stored_key, record, self._clock()))
             except Exception as exc:  # persisting is best effort: the token request has succeeded
                 _LOGGER.warning("%s.%s could not persist the token: %s", name, method, type(exc).__name__)
         _LOGGER.log(logging.DEBUG if in_chain else logging.INFO, "%s.%s succeeded", name, method)
         return entry
+
+    def _persisted_key(self, scopes: tuple[str, ...], request: TokenRequest) -> PersistedKey | None:
+        """Where this request's token lives in the persistent cache; ``None``: the token isn't persisted.
+
+        An app-only access token by default; tokens bound to someone (:meth:`_cache_scope`) are not persisted
+        unless the core names their kind (a user's tokens, for instance).
+        """
+        if self._cache_scope() is not None:
+            return None
+        return AppTokenKey.for_request(self._authority, self._client_id or "", request.tenant, scopes)
+
+    def _persisted_token_flow(
+        self, scopes: tuple[str, ...], request: TokenRequest, store: TokenStore | None, key: PersistedKey | None
+    ) -> Flow[tuple[AccessTokenInfo, Any]]:
+        """:meth:`token_flow`, and the record ``key.add`` persists (the token itself, by default). Cores whose
+        persisted tokens include more (a refresh token) override it; ``store`` lets them read the cache."""
+        info = yield from self.token_flow(scopes, request)
+        return info, info
 
     def _token_store(self, cae: bool) -> Flow[TokenStore | None]:
         """The persistent cache for CAE or non-CAE tokens, opened on first use (where encryption errors surface).

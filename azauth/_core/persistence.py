@@ -6,15 +6,15 @@ every call on it runs as a ``Blocking`` step, so async credentials never touch t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from azure.core.credentials import AccessTokenInfo
 
-from .._protocol.msal_cache import AppTokenKey
+__all__ = ["PersistedKey", "PersistenceSettings", "TokenStore", "persistence_settings"]
 
-__all__ = ["PersistenceSettings", "TokenStore", "persistence_settings"]
+T = TypeVar("T")
 
 CAE_SUFFIX = ".cae"
 NON_CAE_SUFFIX = ".nocae"
@@ -36,14 +36,29 @@ class PersistenceSettings:
         return f"PersistenceSettings(name={self.name!r}, allow_unencrypted_storage={self.allow_unencrypted_storage})"
 
 
-class TokenStore(Protocol):
-    """A persistent msal token cache. Both methods block; neither raises for I/O trouble."""
+class PersistedKey(Protocol):
+    """Where a credential's tokens live in the msal cache document, and how they are read and written: an app's
+    access token (``AppTokenKey``) or a user's tokens (``UserTokenKey``). A credential core names its kind
+    through ``CredentialCore._persisted_key``."""
 
-    def lookup(self, key: AppTokenKey, now: float) -> AccessTokenInfo | None:
+    def find(self, document: MutableMapping[str, Any], now: float) -> AccessTokenInfo | None:
+        """The unexpired access token stored under this key."""
+
+    def add(self, document: MutableMapping[str, Any], record: Any, now: float) -> None:
+        """Store ``record`` (what the credential's flow obtained) under this key, as msal does."""
+
+
+class TokenStore(Protocol):
+    """A persistent msal token cache. Every method blocks; none raises for I/O trouble."""
+
+    def lookup(self, key: PersistedKey, now: float) -> AccessTokenInfo | None:
         """The unexpired token stored under ``key`` (reloaded when another process changed the cache)."""
 
-    def save(self, key: AppTokenKey, info: AccessTokenInfo, now: float) -> None:
-        """Merge ``info`` into the cache under the cross-process lock; skips, with a warning, when it can't."""
+    def read(self, query: Callable[[MutableMapping[str, Any]], T]) -> T | None:
+        """``query`` applied to the current cache document (``None`` when the cache can't be read)."""
+
+    def save(self, key: PersistedKey, record: Any, now: float) -> None:
+        """Merge ``record`` into the cache under the cross-process lock; skips, with a warning, when it can't."""
 
 
 def persistence_settings(options: Any, environ: Mapping[str, str]) -> PersistenceSettings | None:

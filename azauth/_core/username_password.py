@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
+from typing import Any
 
 from azure.core.credentials import AccessTokenInfo
+from azure.core.exceptions import ClientAuthenticationError
 from typing_extensions import Unpack
 
 from .._protocol import entra, user_grants
-from .._protocol.steps import Flow
+from .._protocol.msal_cache import UserTokenKey
+from .._protocol.steps import Blocking, Flow
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
+    CachePersistence,
     ClientId,
     DisableInstanceDiscovery,
     EnableSupportLogging,
@@ -20,10 +25,13 @@ from ..params import (
     UserTenantId,
 )
 from .base import CredentialCore, TokenRequest
+from .persistence import PersistedKey, TokenStore
 from .runtime import RuntimeOptions
 from .secret import SecretValue
 
 __all__ = ["UsernamePasswordCore"]
+
+_LOGGER = logging.getLogger("azauth")
 
 DEPRECATION = (
     "Username and password authentication is deprecated: it doesn't support multifactor authentication (MFA)."
@@ -47,6 +55,10 @@ class UsernamePasswordCore(CredentialCore, config_type="username_password"):
         "organizations" tenant, which supports only Microsoft Entra work or school accounts.
     :keyword List[str] additionally_allowed_tenants: Specifies tenants in addition to the specified "tenant_id"
         for which the credential may acquire tokens. Add the wildcard value "*" to allow any tenant.
+    :keyword cache_persistence_options: Configuration for persistent token caching. If unspecified, the credential
+        will cache tokens in memory. The user's access, refresh and id tokens are persisted as msal persists them,
+        so another credential for the same app, username and tenant uses them instead of the password.
+    :paramtype cache_persistence_options: ~azauth.TokenCachePersistenceOptions
     """
 
     def __init__(
@@ -60,6 +72,7 @@ class UsernamePasswordCore(CredentialCore, config_type="username_password"):
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
         disable_instance_discovery: DisableInstanceDiscovery = False,
         enable_support_logging: EnableSupportLogging = False,
+        cache_persistence_options: CachePersistence = None,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
         if not client_id:
@@ -77,6 +90,7 @@ class UsernamePasswordCore(CredentialCore, config_type="username_password"):
             authority=authority,
             additionally_allowed_tenants=additionally_allowed_tenants,
             runtime=kwargs,
+            cache_persistence_options=cache_persistence_options,
         )
 
     def _repr_fields(self) -> dict[str, object]:
@@ -85,14 +99,49 @@ class UsernamePasswordCore(CredentialCore, config_type="username_password"):
     def _cache_scope(self) -> str:
         return f"user:{self._username.lower()}"
 
+    def _persisted_key(self, scopes: tuple[str, ...], request: TokenRequest) -> PersistedKey | None:
+        return UserTokenKey.for_request(self._authority, self._client_id or "", request.tenant, scopes, self._username)
+
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
+        info, _ = yield from self._persisted_token_flow(scopes, request, None, None)
+        return info
+
+    def _persisted_token_flow(
+        self, scopes: tuple[str, ...], request: TokenRequest, store: TokenStore | None, key: PersistedKey | None
+    ) -> Flow[tuple[AccessTokenInfo, Any]]:
+        """A persisted refresh token of this user if there is one, else (or if it's refused) the password."""
+        url = entra.token_url(self._authority, request.tenant)
+        claims = entra.merge_claims(request.claims, request.enable_cae)
+        refresh = None
+        if store is not None and isinstance(key, UserTokenKey):
+            refresh = yield Blocking(store.read, (key.refresh_token,))
+        if refresh:
+            try:
+                reply = yield from user_grants.refresh_token(
+                    url,
+                    self._client_id or "",
+                    scopes,
+                    token=refresh,
+                    client=user_grants.ClientAuth(),
+                    now=self._clock,
+                    claims=claims,
+                )
+            except ClientAuthenticationError as exc:  # revoked or expired: sign in again
+                _LOGGER.debug(
+                    "%s: the persisted refresh token was refused (%s); using the password",
+                    type(self).__name__,
+                    getattr(exc, "entra_error", None) or type(exc).__name__,
+                )
+            else:
+                if reply.account.username is None or reply.account.username.lower() == self._username.lower():
+                    return reply.info, reply
         reply = yield from user_grants.password(
-            entra.token_url(self._authority, request.tenant),
+            url,
             self._client_id or "",
             scopes,
             username=self._username,
             user_password=self._password.reveal(),
             now=self._clock,
-            claims=entra.merge_claims(request.claims, request.enable_cae),
+            claims=claims,
         )
-        return reply.info
+        return reply.info, reply

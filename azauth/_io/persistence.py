@@ -27,13 +27,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, MutableMapping
+from typing import Any, TypeVar
 
 from azure.core.credentials import AccessTokenInfo
 
-from .._core.persistence import NON_CAE_SUFFIX, PersistenceSettings
-from .._protocol.msal_cache import AppTokenKey, add_app_token, find_app_token, parse_document, serialize_document
+from .._core.persistence import NON_CAE_SUFFIX, PersistedKey, PersistenceSettings
+from .._protocol.msal_cache import parse_document, serialize_document
 from ..cache_options import DEFAULT_CACHE_NAME
 
 __all__ = ["LOCK_TIMEOUT", "FileTokenStore", "cache_directory", "open_token_store"]
@@ -44,6 +44,8 @@ LOCK_TIMEOUT = 5.0
 """Seconds a writer waits for another process's lock before it skips persisting (msal-extensions waits 5 s)."""
 LOCK_POLL = 0.05
 """Seconds between attempts to take the lock."""
+
+T = TypeVar("T")
 
 _KEYCHAIN_SERVICE = "Microsoft.Developer.IdentityService"
 _ACCOUNT_NAME = "MSALCache"
@@ -273,7 +275,10 @@ class FileTokenStore:
         else:
             _LOGGER.warning("The token cache %s is corrupt (%s); it will be overwritten", self.path, reason)
 
-    def lookup(self, key: AppTokenKey, now: float) -> AccessTokenInfo | None:
+    def lookup(self, key: PersistedKey, now: float) -> AccessTokenInfo | None:
+        return self.read(lambda document: key.find(document, now))
+
+    def read(self, query: Callable[[MutableMapping[str, Any]], T]) -> T | None:
         with self._mutex:
             try:
                 self._load()
@@ -283,7 +288,7 @@ class FileTokenStore:
             except OSError as exc:
                 _LOGGER.warning("Could not read the token cache %s: %s", self.path, _describe(exc))
                 return None
-            return find_app_token(self._document, key, now)
+            return query(self._document)
 
     def _recover(self) -> None:
         try:
@@ -291,13 +296,13 @@ class FileTokenStore:
         except CorruptCache as exc:
             self._quarantine(str(exc))
 
-    def save(self, key: AppTokenKey, info: AccessTokenInfo, now: float) -> None:
+    def save(self, key: PersistedKey, record: Any, now: float) -> None:
         with self._mutex:
 
             def merge() -> None:
                 self._version = None  # always re-read under the lock: other processes may have written
                 self._recover()
-                add_app_token(self._document, key, info, now)
+                key.add(self._document, record, now)
                 self._backend.save(serialize_document(self._document))
                 self._version = self._stat()
 

@@ -3,6 +3,12 @@
 An access token obtained with the client-credentials grant is stored as msal stores it, so msal,
 msal-extensions, azure-identity and the Azure CLI read the tokens azauth writes and the other way round:
 
+A user's tokens (from a password or refresh-token grant) are stored as msal's ``TokenCache.add`` stores them:
+an ``Account`` (``<home_account_id>-<environment>-<realm>``), an ``AccessToken`` with the account's
+``home_account_id`` (``<uid>.<utid>`` from ``client_info``), an ``IdToken`` and a ``RefreshToken``
+(``<home_account_id>-<environment>-refreshtoken-<client_id>--<target>``, with msal's ``family_id``); see
+:class:`UserTokenKey`.
+
 ``{"AccessToken": {"-<environment>-accesstoken-<client_id>-<realm>-<target>": {"credential_type": "AccessToken",
 "secret": ..., "home_account_id": null, "environment": ..., "client_id": ..., "target": ..., "realm": ...,
 "token_type": "Bearer", "cached_at": "<unix time>", "expires_on": "...", "extended_expires_on": "..."[,
@@ -24,11 +30,13 @@ from urllib.parse import urlsplit
 from azure.core.credentials import AccessTokenInfo
 
 from .token_reply import RedactedAccessTokenInfo
+from .user_grants import UserTokenReply
 
 __all__ = [
     "ACCESS_TOKEN",
     "APP_METADATA",
     "AppTokenKey",
+    "UserTokenKey",
     "add_app_token",
     "find_app_token",
     "parse_document",
@@ -37,6 +45,9 @@ __all__ = [
 
 ACCESS_TOKEN = "AccessToken"
 APP_METADATA = "AppMetadata"
+ACCOUNT = "Account"
+ID_TOKEN = "IdToken"
+REFRESH_TOKEN = "RefreshToken"
 
 Document = MutableMapping[str, Any]
 
@@ -53,7 +64,13 @@ class AppTokenKey:
     @classmethod
     def for_request(cls, authority: str, client_id: str, tenant: str, scopes: tuple[str, ...]) -> AppTokenKey:
         """The key of a token for ``scopes`` from ``tenant`` at a normalized ``https://host[:port]`` authority."""
-        return cls((urlsplit(authority).hostname or "").lower(), client_id, tenant, " ".join(sorted(scopes)))
+        return cls(environment_of(authority), client_id, tenant, " ".join(sorted(scopes)))
+
+    def find(self, document: Document, now: float) -> AccessTokenInfo | None:
+        return find_app_token(document, self, now)
+
+    def add(self, document: Document, record: AccessTokenInfo, now: float) -> None:
+        add_app_token(document, self, record, now)
 
     @property
     def cache_key(self) -> str:
@@ -63,6 +80,11 @@ class AppTokenKey:
     @property
     def app_metadata_key(self) -> str:
         return f"appmetadata-{self.environment}-{self.client_id}"
+
+
+def environment_of(authority: str) -> str:
+    """msal's ``environment`` of a normalized ``https://host[:port]`` authority: its host name, lowercased."""
+    return (urlsplit(authority).hostname or "").lower()
 
 
 def parse_document(text: str) -> dict[str, Any]:
@@ -158,3 +180,157 @@ def add_app_token(document: Document, key: AppTokenKey, info: AccessTokenInfo, n
         "client_id": key.client_id,
         "environment": key.environment,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class UserTokenKey:
+    """What identifies a user's tokens in an msal cache: the account (by ``username``, as azure-identity's
+    ``get_accounts(username=...)``), the app, the tenant the token comes from (``realm``) and the scopes."""
+
+    environment: str
+    client_id: str
+    realm: str
+    target: str
+    username: str
+
+    @classmethod
+    def for_request(
+        cls, authority: str, client_id: str, tenant: str, scopes: tuple[str, ...], username: str
+    ) -> UserTokenKey:
+        return cls(environment_of(authority), client_id, tenant, " ".join(sorted(scopes)), username)
+
+    def _accounts(self, document: Document) -> set[str]:
+        """The home account ids of this key's username in this environment."""
+        wanted = self.username.lower()
+        return {
+            str(entry["home_account_id"])
+            for entry in document.get(ACCOUNT, {}).values()
+            if isinstance(entry, dict)
+            and entry.get("home_account_id")
+            and str(entry.get("username", "")).lower() == wanted
+            and str(entry.get("environment", "")).lower() == self.environment
+        }
+
+    def _mine(self, entry: Any, kind: str, accounts: set[str]) -> bool:
+        return (
+            isinstance(entry, dict)
+            and entry.get("credential_type") == kind
+            and entry.get("home_account_id") in accounts
+            and str(entry.get("environment", "")).lower() == self.environment
+            and str(entry.get("client_id", "")).lower() == self.client_id.lower()
+            and isinstance(entry.get("secret"), str)
+            and bool(entry["secret"])
+        )
+
+    def find(self, document: Document, now: float) -> AccessTokenInfo | None:
+        """The unexpired access token of this user for (at least) these scopes from this realm, as msal's silent
+        search finds it; bound tokens (extended cache key, proof of possession) are ignored."""
+        accounts = self._accounts(document)
+        wanted = set(self.target.split())
+        best: dict[str, Any] | None = None
+        for entry in document.get(ACCESS_TOKEN, {}).values():
+            expires_on = _int(entry.get("expires_on")) if isinstance(entry, dict) else None
+            if (
+                self._mine(entry, ACCESS_TOKEN, accounts)
+                and str(entry.get("realm", "")).lower() == self.realm.lower()
+                and wanted <= set(str(entry.get("target", "")).split())
+                and "ext_cache_key" not in entry
+                and "key_id" not in entry
+                and str(entry.get("token_type", "Bearer")).lower() == "bearer"
+                and expires_on is not None
+                and expires_on > now
+                and (best is None or expires_on > (_int(best.get("expires_on")) or 0))
+            ):
+                best = entry
+        if best is None:
+            return None
+        refresh_on = _int(best.get("refresh_on")) if "refresh_on" in best else None
+        return RedactedAccessTokenInfo(
+            best["secret"], _int(best["expires_on"]) or 0, token_type="Bearer", refresh_on=refresh_on
+        )
+
+    def refresh_token(self, document: Document) -> str | None:
+        """This user's most recent refresh token for this app (refresh tokens are not bound to a realm)."""
+        accounts = self._accounts(document)
+        found = [e for e in document.get(REFRESH_TOKEN, {}).values() if self._mine(e, REFRESH_TOKEN, accounts)]
+        if not found:
+            return None
+        newest = max(found, key=lambda e: _int(e.get("last_modification_time")) or 0)
+        return str(newest["secret"])
+
+    def add(self, document: Document, record: UserTokenReply, now: float) -> None:
+        """Store a user grant's reply as msal's ``TokenCache.add`` does (nothing without ``client_info``, with
+        which msal names the account); drops expired access tokens and the account's older refresh tokens."""
+        home = record.account.home_account_id
+        if not record.client_info or not home:
+            return
+        env, client, realm = self.environment, self.client_id, self.realm
+        target = " ".join(sorted(set(record.scopes) | set(self.target.split())))
+        cached_at = int(now)
+        tokens = document.setdefault(ACCESS_TOKEN, {})
+        for name in [
+            k for k, v in tokens.items() if isinstance(v, dict) and (_int(v.get("expires_on")) or 0) < cached_at
+        ]:
+            del tokens[name]
+        info = record.info
+        access: dict[str, Any] = {
+            "credential_type": ACCESS_TOKEN,
+            "secret": info.token,
+            "home_account_id": home,
+            "environment": env,
+            "client_id": client,
+            "target": target,
+            "realm": realm,
+            "token_type": info.token_type or "Bearer",
+            "cached_at": str(cached_at),
+            "expires_on": str(int(info.expires_on)),
+            "extended_expires_on": str(int(info.expires_on)),
+        }
+        if info.refresh_on is not None:
+            access["refresh_on"] = str(int(info.refresh_on))
+        tokens["-".join((home, env, ACCESS_TOKEN, client, realm, target)).lower()] = access
+        document.setdefault(ACCOUNT, {})["-".join((home, env, realm)).lower()] = {
+            "home_account_id": home,
+            "environment": env,
+            "realm": realm,
+            "local_account_id": record.local_account_id,
+            "username": record.account.username or self.username,
+            "authority_type": "ADFS" if realm == "adfs" else "MSSTS",
+            "account_source": "password",
+        }
+        if record.id_token:
+            document.setdefault(ID_TOKEN, {})["-".join((home, env, ID_TOKEN, client, realm, "")).lower()] = {
+                "credential_type": ID_TOKEN,
+                "secret": record.id_token,
+                "home_account_id": home,
+                "environment": env,
+                "realm": realm,
+                "client_id": client,
+            }
+        if record.refresh_token:
+            refresh_tokens = document.setdefault(REFRESH_TOKEN, {})
+            for name in [k for k, v in refresh_tokens.items() if self._mine(v, REFRESH_TOKEN, {home})]:
+                del refresh_tokens[name]  # superseded: the newest refresh token replaces the account's others
+            refresh: dict[str, Any] = {
+                "credential_type": REFRESH_TOKEN,
+                "secret": record.refresh_token,
+                "home_account_id": home,
+                "environment": env,
+                "client_id": client,
+                "target": target,
+                "last_modification_time": str(cached_at),
+            }
+            if record.family_id is not None:
+                refresh["family_id"] = record.family_id
+            refresh_tokens["-".join((home, env, REFRESH_TOKEN, client, "", target)).lower()] = refresh
+        metadata = document.setdefault(APP_METADATA, {})
+        key = f"appmetadata-{env}-{client}"
+        existing = metadata.get(key)
+        entry: dict[str, Any] = {
+            **(existing if isinstance(existing, dict) else {}),
+            "client_id": client,
+            "environment": env,
+        }
+        if record.family_id is not None:
+            entry["family_id"] = record.family_id
+        metadata[key] = entry

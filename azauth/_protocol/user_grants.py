@@ -63,11 +63,19 @@ class Account:
 
 @dataclass(frozen=True)
 class UserTokenReply:
-    """An access token, the refresh token that came with it (if any) and the account."""
+    """An access token, the refresh token that came with it (if any) and the account; with what an msal token
+    cache records of the reply: the id token, the granted scopes (the reply's ``scope``, else those requested),
+    the FOCI family, the account's local id (``oid``, else ``sub``) and whether the account came from
+    ``client_info`` (msal records an account only then)."""
 
     info: AccessTokenInfo
     refresh_token: str | None = field(repr=False)
     account: Account
+    id_token: str | None = field(default=None, repr=False)
+    scopes: tuple[str, ...] = ()
+    family_id: str | None = None
+    local_account_id: str | None = None
+    client_info: bool = False
 
 
 def _with_user_scopes(scopes: Sequence[str]) -> str:
@@ -102,12 +110,27 @@ def _user_reply(url: str, form: dict[str, str], now: Callable[[], float]) -> Flo
     endpoint = f"The token endpoint {url}"
     info = parse_token_reply(reply, now(), endpoint=endpoint)
     body = check_reply(reply, endpoint)
-    refresh = body.get("refresh_token")
-    return UserTokenReply(info, refresh if isinstance(refresh, str) and refresh else None, account_from(body))
+    refresh, id_token, granted = body.get("refresh_token"), body.get("id_token"), body.get("scope")
+    claims = _b64_json(id_token.split(".")[1]) if isinstance(id_token, str) and id_token.count(".") == 2 else {}
+    local_id = claims.get("oid") or claims.get("sub")
+    family = body.get("foci")
+    client_info = _b64_json(body["client_info"]) if isinstance(body.get("client_info"), str) else {}
+    return UserTokenReply(
+        info,
+        refresh if isinstance(refresh, str) and refresh else None,
+        account_from(body),
+        id_token=id_token if isinstance(id_token, str) and id_token else None,
+        scopes=tuple((granted if isinstance(granted, str) else form["scope"]).split()),
+        family_id=str(family) if isinstance(family, (str, int)) and not isinstance(family, bool) else None,
+        local_account_id=local_id if isinstance(local_id, str) else None,
+        client_info=bool(client_info.get("uid") and client_info.get("utid")),
+    )
 
 
 def _form(grant: str, client_id: str, scope: str, claims: str | None, **values: str) -> dict[str, str]:
     form = {"grant_type": grant, "client_id": client_id, "scope": scope, **values}
+    if grant != JWT_BEARER_GRANT:
+        form["client_info"] = "1"  # the reply names the account by client_info, as msal asks
     if claims:
         form["claims"] = claims
     return form
