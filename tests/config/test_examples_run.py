@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from azauth.config.factory import async_credential_from_config
 from azauth.emulator import Emulator
 from tests.support import Mode
@@ -13,12 +11,9 @@ from tests.support import Mode
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def test_aks_example_gets_a_token_with_workload_identity(
-    mode: Mode, emu: Emulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_aks_example_gets_a_token_with_workload_identity(mode: Mode, emu: Emulator) -> None:
     environ = emu.managed_identity_environ("workload_identity")  # what the AKS webhook sets in the pod
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", emu.ca_path)  # the pod trusts the emulator's CA
-    monkeypatch.setenv("SSL_CERT_FILE", emu.ca_path)
+    environ["AZAUTH_DEFAULTS__HTTP__VERIFY"] = emu.ca_path  # the container's override: trust the emulator's CA
     source = str(EXAMPLES / "aks-workload.yaml")
     if mode.is_async:
         credential = async_credential_from_config(source, environ=environ)
