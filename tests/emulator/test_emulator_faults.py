@@ -61,10 +61,10 @@ def test_delay_keeps_server_responsive(emu: Emulator) -> None:
     slow.start()
     while emu.count("token") == 0:
         time.sleep(0.005)
-    fast = post_token(emu, secret_form(emu))  # answered while the first is still sleeping
-    fast_done = time.perf_counter() - started
+    fast = post_token(emu, secret_form(emu))
+    assert fast.status_code == 200
+    assert results == []  # answered while the first request was still being delayed
     slow.join(5)
-    assert fast.status_code == 200 and fast_done < 0.45
     assert results == [200]  # status=0: delayed, then answered normally
     assert time.perf_counter() - started >= 0.5
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 
@@ -25,13 +23,12 @@ def test_session_fixture(entra_emulator_session: Emulator) -> None:
     assert entra_emulator_session.authority.startswith("https://127.0.0.1:")
 
 
-def test_fresh_emulators_start_fast() -> None:
-    Emulator().start().stop()  # warm the process-wide key cache
-    started = time.perf_counter()
-    for _ in range(5):
-        with Emulator() as emu:
-            assert emu.authority
-    assert (time.perf_counter() - started) / 5 < 0.1
+def test_fresh_emulators_reuse_the_process_wide_keys() -> None:
+    """What keeps a per-test emulator cheap: RSA keys are generated once per process (timings are not
+    asserted in tests)."""
+    with Emulator() as first, Emulator() as second:
+        assert first.authority != second.authority
+        assert first.jwks["keys"][0]["n"] == second.jwks["keys"][0]["n"]
 
 
 def test_plugin_fixture_via_entry_point(pytester: pytest.Pytester) -> None:
