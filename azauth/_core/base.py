@@ -172,12 +172,12 @@ class CredentialCore:
         scope = self._cache_scope()
         return (scopes, tenant_id, enable_cae) if scope is None else (scopes, tenant_id, enable_cae, scope)
 
-    def _cached(self, key: CacheKey | None, claims: str | None, *, usable_until: str) -> CacheEntry | None:
-        """The cache entry for ``key`` if still usable: before ``refresh_at`` or before ``expires_on``."""
+    def _cached(self, key: CacheKey | None, claims: str | None, *, until_expiry: bool = False) -> CacheEntry | None:
+        """The cache entry for ``key`` while it needs no refresh or, with ``until_expiry``, while it is valid."""
         if key is None or claims:
             return None
         entry = self._tokens.get(key)
-        if entry is None or self._clock() >= getattr(entry, usable_until):
+        if entry is None or self._clock() >= (entry.expires_on if until_expiry else entry.refresh_at):
             return None
         return entry
 
@@ -193,7 +193,7 @@ class CredentialCore:
         """Request a new token, cache it, and keep serving a still-valid token when a refresh fails."""
         name = type(self).__name__
         in_chain = within_credential_chain.get()
-        stale = self._cached(key, claims, usable_until="expires_on")
+        stale = self._cached(key, claims, until_expiry=True)
         store: TokenStore | None = None
         try:
             validate_scopes(scopes, method=method)

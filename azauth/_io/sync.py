@@ -194,11 +194,11 @@ class SyncCredential(CredentialCore):
             return run(self._acquire_flow(scopes, claims, tenant_id, enable_cae, None, method), self._sender)
         lock = self._locks.get(key) or self._locks.setdefault(key, threading.Lock())
         if lock.locked():  # a refresh is under way: a still-valid token is served meanwhile
-            entry = self._cached(key, claims, usable_until="expires_on")
+            entry = self._cached(key, claims, until_expiry=True)
             if entry is not None:
                 return entry
         with lock:
-            entry = self._cached(key, claims, usable_until="refresh_at")
+            entry = self._cached(key, claims)
             if entry is not None:
                 return entry
             return run(self._acquire_flow(scopes, claims, tenant_id, enable_cae, key, method), self._sender)
