@@ -88,3 +88,21 @@ class FakeClock:
 def connect(emu: Emulator) -> dict[str, Any]:
     """Keyword arguments that point a credential at the emulator."""
     return {"authority": emu.authority, "connection_verify": emu.ca_path}
+
+
+STRICT_TOOLS_VARIABLE = "AZAUTH_TEST_REQUIRE_TOOLS"
+"""Set (to 1) by ``.ci/run``: a test whose tool is missing fails instead of skipping, so CI cannot pass by skipping."""
+
+
+def require_tool(available: bool, reason: str) -> None:
+    """Skip the calling test with ``reason`` when a tool it needs (a browser, node, Azurite) is missing;
+    under ``AZAUTH_TEST_REQUIRE_TOOLS=1`` (CI) the same situation is a failure."""
+    import os
+
+    import pytest
+
+    if available:
+        return
+    if os.environ.get(STRICT_TOOLS_VARIABLE, "") not in ("", "0"):
+        pytest.fail(f"{reason} ({STRICT_TOOLS_VARIABLE} is set, so a missing tool fails the run)")
+    pytest.skip(reason)
