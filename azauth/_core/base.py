@@ -74,6 +74,8 @@ class CredentialCore:
 
     # provided by the driver mixin -------------------------------------------------------------
     _clock: Callable[[], float]
+    _credentials_module: ClassVar[str]
+    """The module holding this mode's public classes (a chain builds its members from it)."""
 
     def _default_environ(self) -> Mapping[str, str]:
         raise NotImplementedError
@@ -126,6 +128,11 @@ class CredentialCore:
             "tenant_id": getattr(self, "_tenant_id", None),
             "client_id": getattr(self, "_client_id", None),
         }
+
+    def unavailable_reason(self) -> str | None:
+        """Why this credential cannot answer a token request, decided without network or process (a one-line
+        reason), or ``None`` when it might answer. A chain skips a member that gives a reason."""
+        return None
 
     # the token flow -------------------------------------------------------------------------
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
@@ -233,6 +240,21 @@ class CredentialCore:
                 _LOGGER.warning("%s.%s could not persist the token: %s", name, method, type(exc).__name__)
         _LOGGER.log(logging.DEBUG if in_chain else logging.INFO, "%s.%s succeeded", name, method)
         return entry
+
+    def _request_flow(
+        self,
+        scopes: tuple[str, ...],
+        claims: str | None,
+        tenant_id: str | None,
+        enable_cae: bool,
+        key: CacheKey | None,
+        method: str,
+        extra: Mapping[str, Any] | None,
+    ) -> Flow[CacheEntry]:
+        """The flow behind one ``get_token`` (``extra``: its other keywords) or ``get_token_info`` (``extra``: its
+        ``options``) that the cache could not answer; :meth:`_acquire_flow` unless the credential passes the
+        caller's arguments on (a chain)."""
+        return self._acquire_flow(scopes, claims, tenant_id, enable_cae, key, method)
 
     def _persisted_key(self, scopes: tuple[str, ...], request: TokenRequest) -> PersistedKey | None:
         """Where this request's token lives in the persistent cache; ``None``: the token isn't persisted.
