@@ -8,6 +8,7 @@ from .._core.certificate import CertificateCore
 from .._core.chained import ChainedCore
 from .._core.client_assertion import ClientAssertionCore
 from .._core.client_secret import ClientSecretCore
+from .._core.default import DefaultCore
 from .._core.environment import EnvironmentCore
 from .._core.managed_identity import ManagedIdentityCore
 from .._core.on_behalf_of import OnBehalfOfCore
@@ -23,6 +24,7 @@ __all__ = [
     "ChainedTokenCredential",
     "ClientAssertionCredential",
     "ClientSecretCredential",
+    "DefaultAzureCredential",
     "EnvironmentCredential",
     "ManagedIdentityCredential",
     "OnBehalfOfCredential",
@@ -77,3 +79,7 @@ class ManagedIdentityCredential(ManagedIdentityCore, AsyncCredential):
 
 class UnavailableCredential(UnavailableCore, AsyncCredential):
     __doc__ = UnavailableCore.__doc__
+
+
+class DefaultAzureCredential(DefaultCore, AsyncCredential):
+    __doc__ = DefaultCore.__doc__
