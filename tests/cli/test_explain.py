@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from azauth.cli.main import main
+from azauth.config.models import REGISTRY
 
 LITERAL_SECRET = "Lit3ral~Secret~q8Zx"
 ENV_SECRET = "Env~Secret~w4Ty"
@@ -165,15 +166,18 @@ def test_builtin_profiles_are_marked_and_shadowing_is_reported(config: Path) -> 
     assert "the document's profile 'prod' replaces the built-in profile 'prod'" in text
     status, r = report("--profile", "prod")
     root = r["credential"]
-    assert status == 1 and root["builtin"] is True and root["where"] == "built-in prod"
+    assert status == 0 and root["builtin"] is True and root["where"] == "built-in prod"
+    assert (root["type"], root["class"]) == ("default", "DefaultAzureCredential")
     assert [m["class"] for m in root["members"]] == [
         "EnvironmentCredential",
         "WorkloadIdentityCredential",
         "ManagedIdentityCredential",
     ]
     assert all(m["builtin"] for m in root["members"])
-    # WorkloadIdentityCredential refuses to be built without its variables, which breaks the whole chain
-    assert root["buildable"] is False and root["members"][1]["buildable"] is False
+    # WorkloadIdentityCredential refuses to be built without its variables: in the chain it is unavailable, so
+    # the profile is ready as long as another member is (IMDS may answer), as azauth token finds
+    assert root["buildable"] is True and root["members"][1]["buildable"] is False and root["ready"] is True
+    assert [e["class"] for e in root["excluded"]][:2] == ["SharedTokenCacheCredential", "AzureCliCredential"]
 
 
 def test_developer_tools_are_looked_up_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -185,10 +189,13 @@ def test_developer_tools_are_looked_up_on_path(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("PATH", str(tools))
     status, r = report("--profile", "dev")
     members = {m["type"]: m for m in r["credential"]["members"]}
-    assert status == 1  # the developer-tool credentials are not implemented yet
+    cli_implemented = "azure_cli" in REGISTRY
+    assert status == (0 if cli_implemented else 1)  # a developer tool found on PATH is ready, once implemented
     assert inputs(members["azure_cli"])["az"] == {**inputs(members["azure_cli"])["az"], "status": str(az), "ok": True}
     assert inputs(members["azure_developer_cli"])["azd"]["status"] == "not found"
-    assert "not implemented yet" in members["azure_cli"]["note"]
+    if not cli_implemented:
+        assert "not implemented yet" in members["azure_cli"]["note"]
+    assert "ManagedIdentityCredential" in [e["class"] for e in r["credential"]["excluded"]]
 
 
 # ------------------------------------------------------------------------------ inputs from the environment
