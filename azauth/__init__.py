@@ -25,6 +25,10 @@ _EXPORTS = {
     "ClientSecretCredential": ("azauth._credentials", "ClientSecretCredential"),
     "AuthorizationCodeCredential": ("azauth._credentials", "AuthorizationCodeCredential"),
     "AzurePipelinesCredential": ("azauth._credentials", "AzurePipelinesCredential"),
+    "AzureCliCredential": ("azauth._credentials", "AzureCliCredential"),
+    "AzureDeveloperCliCredential": ("azauth._credentials", "AzureDeveloperCliCredential"),
+    "AzurePowerShellCredential": ("azauth._credentials", "AzurePowerShellCredential"),
+    "VisualStudioCodeCredential": ("azauth._credentials", "VisualStudioCodeCredential"),
     "EnvironmentCredential": ("azauth._credentials", "EnvironmentCredential"),
     "OnBehalfOfCredential": ("azauth._credentials", "OnBehalfOfCredential"),
     "UsernamePasswordCredential": ("azauth._credentials", "UsernamePasswordCredential"),
@@ -38,7 +42,10 @@ __all__ = [
     "AuthenticationRequiredError",
     "AuthorizationCodeCredential",
     "AzureAuthorityHosts",
+    "AzureCliCredential",
+    "AzureDeveloperCliCredential",
     "AzurePipelinesCredential",
+    "AzurePowerShellCredential",
     "CertificateCredential",
     "ChainedTokenCredential",
     "ClientAssertionCredential",
@@ -51,6 +58,7 @@ __all__ = [
     "OnBehalfOfCredential",
     "TokenCachePersistenceOptions",
     "UsernamePasswordCredential",
+    "VisualStudioCodeCredential",
     "WorkloadIdentityCredential",
     "credential_from_config",
     "get_bearer_token_provider",
@@ -60,7 +68,10 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 if TYPE_CHECKING:
     from ._credentials import (
         AuthorizationCodeCredential,
+        AzureCliCredential,
+        AzureDeveloperCliCredential,
         AzurePipelinesCredential,
+        AzurePowerShellCredential,
         CertificateCredential,
         ChainedTokenCredential,
         ClientAssertionCredential,
@@ -69,6 +80,7 @@ if TYPE_CHECKING:
         ManagedIdentityCredential,
         OnBehalfOfCredential,
         UsernamePasswordCredential,
+        VisualStudioCodeCredential,
         WorkloadIdentityCredential,
     )
     from ._io.token_provider import get_bearer_token_provider

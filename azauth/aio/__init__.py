@@ -16,6 +16,10 @@ _EXPORTS = {
     "ClientSecretCredential": ("azauth.aio._credentials", "ClientSecretCredential"),
     "AuthorizationCodeCredential": ("azauth.aio._credentials", "AuthorizationCodeCredential"),
     "AzurePipelinesCredential": ("azauth.aio._credentials", "AzurePipelinesCredential"),
+    "AzureCliCredential": ("azauth.aio._credentials", "AzureCliCredential"),
+    "AzureDeveloperCliCredential": ("azauth.aio._credentials", "AzureDeveloperCliCredential"),
+    "AzurePowerShellCredential": ("azauth.aio._credentials", "AzurePowerShellCredential"),
+    "VisualStudioCodeCredential": ("azauth.aio._credentials", "VisualStudioCodeCredential"),
     "EnvironmentCredential": ("azauth.aio._credentials", "EnvironmentCredential"),
     "OnBehalfOfCredential": ("azauth.aio._credentials", "OnBehalfOfCredential"),
     "UsernamePasswordCredential": ("azauth.aio._credentials", "UsernamePasswordCredential"),
@@ -29,7 +33,10 @@ _EXPORTS = {
 
 __all__ = [
     "AuthorizationCodeCredential",
+    "AzureCliCredential",
+    "AzureDeveloperCliCredential",
     "AzurePipelinesCredential",
+    "AzurePowerShellCredential",
     "CertificateCredential",
     "ChainedTokenCredential",
     "ClientAssertionCredential",
@@ -40,6 +47,7 @@ __all__ = [
     "OnBehalfOfCredential",
     "TokenCachePersistenceOptions",
     "UsernamePasswordCredential",
+    "VisualStudioCodeCredential",
     "WorkloadIdentityCredential",
     "credential_from_config",
     "get_bearer_token_provider",
@@ -53,7 +61,10 @@ if TYPE_CHECKING:
     from ..errors import ConfigError
     from ._credentials import (
         AuthorizationCodeCredential,
+        AzureCliCredential,
+        AzureDeveloperCliCredential,
         AzurePipelinesCredential,
+        AzurePowerShellCredential,
         CertificateCredential,
         ChainedTokenCredential,
         ClientAssertionCredential,
@@ -62,5 +73,6 @@ if TYPE_CHECKING:
         ManagedIdentityCredential,
         OnBehalfOfCredential,
         UsernamePasswordCredential,
+        VisualStudioCodeCredential,
         WorkloadIdentityCredential,
     )
