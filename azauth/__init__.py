@@ -26,6 +26,10 @@ _EXPORTS = {
     "DefaultAzureCredential": ("azauth._credentials", "DefaultAzureCredential"),
     "AuthorizationCodeCredential": ("azauth._credentials", "AuthorizationCodeCredential"),
     "AzurePipelinesCredential": ("azauth._credentials", "AzurePipelinesCredential"),
+    "AzureCliCredential": ("azauth._credentials", "AzureCliCredential"),
+    "AzureDeveloperCliCredential": ("azauth._credentials", "AzureDeveloperCliCredential"),
+    "AzurePowerShellCredential": ("azauth._credentials", "AzurePowerShellCredential"),
+    "VisualStudioCodeCredential": ("azauth._credentials", "VisualStudioCodeCredential"),
     "EnvironmentCredential": ("azauth._credentials", "EnvironmentCredential"),
     "OnBehalfOfCredential": ("azauth._credentials", "OnBehalfOfCredential"),
     "UsernamePasswordCredential": ("azauth._credentials", "UsernamePasswordCredential"),
@@ -39,7 +43,10 @@ __all__ = [
     "AuthenticationRequiredError",
     "AuthorizationCodeCredential",
     "AzureAuthorityHosts",
+    "AzureCliCredential",
+    "AzureDeveloperCliCredential",
     "AzurePipelinesCredential",
+    "AzurePowerShellCredential",
     "CertificateCredential",
     "ChainedTokenCredential",
     "ClientAssertionCredential",
@@ -53,6 +60,7 @@ __all__ = [
     "OnBehalfOfCredential",
     "TokenCachePersistenceOptions",
     "UsernamePasswordCredential",
+    "VisualStudioCodeCredential",
     "WorkloadIdentityCredential",
     "credential_from_config",
     "get_bearer_token_provider",
@@ -62,7 +70,10 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 if TYPE_CHECKING:
     from ._credentials import (
         AuthorizationCodeCredential,
+        AzureCliCredential,
+        AzureDeveloperCliCredential,
         AzurePipelinesCredential,
+        AzurePowerShellCredential,
         CertificateCredential,
         ChainedTokenCredential,
         ClientAssertionCredential,
@@ -72,6 +83,7 @@ if TYPE_CHECKING:
         ManagedIdentityCredential,
         OnBehalfOfCredential,
         UsernamePasswordCredential,
+        VisualStudioCodeCredential,
         WorkloadIdentityCredential,
     )
     from ._io.token_provider import get_bearer_token_provider

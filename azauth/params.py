@@ -55,17 +55,21 @@ __all__ = [
     "OptionalClientSecret",
     "OptionalTenantId",
     "Param",
+    "ProcessTimeout",
     "RedirectUri",
     "RequireTokenCredentialsVariable",
     "SendCertificateChain",
     "ServiceConnectionId",
+    "Subscription",
     "SystemAccessToken",
     "TenantId",
     "TokenFilePath",
+    "ToolTenantId",
     "UserAssertion",
     "UserPassword",
     "UserTenantId",
     "Username",
+    "VisualStudioCodeTenantId",
 ]
 
 
@@ -299,5 +303,32 @@ RequireTokenCredentialsVariable = Annotated[
     Param(
         "Require the AZURE_TOKEN_CREDENTIALS environment variable (dev, prod or a credential's name); without it"
         " DefaultAzureCredential raises ValueError."
+    ),
+]
+ToolTenantId = Annotated[
+    str,
+    Param(
+        "Optional tenant to include in the token request; by default the tool's own (the signed-in account's) tenant."
+    ),
+]
+Subscription = Annotated[
+    str | None,
+    Param(
+        "The name or ID of a subscription (Azure CLI's --subscription). Set this to acquire tokens for an account"
+        " other than the Azure CLI's current account."
+    ),
+]
+ProcessTimeout = Annotated[
+    float,
+    Param(
+        "Seconds to wait for the tool to answer (default 10). After that the tool and every process it started"
+        " are stopped and the credential is unavailable."
+    ),
+]
+VisualStudioCodeTenantId = Annotated[
+    str | None,
+    Param(
+        "A Microsoft Entra tenant ID. Defaults to the tenant in the authentication record of VS Code's Azure"
+        " Resources extension."
     ),
 ]

@@ -13,7 +13,7 @@ from .._protocol.steps import Delegate, Flow
 from .._protocol.token_reply import RedactedAccessToken, RedactedAccessTokenInfo
 from .._protocol.validation import validate_scopes
 from ..errors import CredentialUnavailableError
-from .base import CredentialCore, unavailable, within_credential_chain
+from .base import CredentialCore, unavailable, within_credential_chain, within_default_credential
 from .token_cache import CacheEntry, CacheKey
 
 __all__ = ["ChainedCore", "chain_failure_message", "credential_name"]
@@ -60,6 +60,9 @@ class ChainedCore(CredentialCore, config_type="chain"):
     sticky: ClassVar[bool] = False
     """After a success, the same member answers every later request without walking the chain again
     (DefaultAzureCredential); a plain chain walks from the start each time, as azure-identity's does."""
+    default_chain: ClassVar[bool] = False
+    """DefaultAzureCredential: while it walks, ``within_default_credential`` is set (developer tools that ran
+    but gave no token say "unavailable"), and members marked tolerant may fail in any way without stopping it."""
 
     def __init__(self, *credentials: Any) -> None:
         self._init_chain(credentials)
@@ -116,6 +119,7 @@ class ChainedCore(CredentialCore, config_type="chain"):
         name = type(self).__name__
         history: list[tuple[str, str]] = []
         marker = within_credential_chain.set(True)
+        default_marker = within_default_credential.set(True) if self.default_chain else None
         try:
             for index, credential in enumerate(self.credentials):
                 reason = static_reason(credential)
@@ -136,6 +140,8 @@ class ChainedCore(CredentialCore, config_type="chain"):
                 self._answered(credential)
                 return CacheEntry.forwarded(answer)
         finally:
+            if default_marker is not None:
+                within_default_credential.reset(default_marker)
             within_credential_chain.reset(marker)
         message = chain_failure_message(name, history)
         _LOGGER.warning(message)

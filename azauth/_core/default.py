@@ -280,6 +280,7 @@ class DefaultCore(ChainedCore, config_type="default"):
     """
 
     sticky = True
+    default_chain = True
 
     def __init__(
         self,

@@ -13,9 +13,20 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOpt
 from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
-from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
+from .._protocol.steps import (
+    Blocking,
+    Delegate,
+    Flow,
+    ProcessOutputTooLarge,
+    ProcessResult,
+    RunProcess,
+    Send,
+    Sleep,
+    Step,
+)
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
+from .processes import group_options, kill_group, timeout_message
 from .tls_pin import check_pinned_certificate
 
 __all__ = ["AsyncCredential", "AsyncSender", "arun"]
@@ -105,6 +116,8 @@ async def adelegate(step: Delegate) -> Any:
 
 
 async def arun_process(step: RunProcess) -> ProcessResult:
+    """Run ``step``'s program under asyncio in a process group of its own, reading at most ``max_output`` bytes
+    of each stream; on timeout, excess output or cancellation the whole group is killed and the child reaped."""
     process = await asyncio.create_subprocess_exec(
         *step.argv,
         stdin=asyncio.subprocess.DEVNULL,
@@ -112,14 +125,41 @@ async def arun_process(step: RunProcess) -> ProcessResult:
         stderr=asyncio.subprocess.PIPE,
         env=dict(step.env) if step.env is not None else None,
         cwd=step.cwd,
+        **group_options(),
     )
+    assert process.stdout is not None and process.stderr is not None
+    program = step.argv[0]
+
+    async def communicate() -> tuple[bytes, bytes, int]:
+        assert process.stdout is not None and process.stderr is not None
+        stdout, stderr = await asyncio.gather(
+            _read_bounded(process.stdout, step.max_output, program),
+            _read_bounded(process.stderr, step.max_output, program),
+        )
+        return stdout, stderr, await process.wait()
+
     try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), step.timeout)
-    except asyncio.TimeoutError:
-        process.kill()
-        await process.wait()
-        raise TimeoutError(f"{step.argv[0]} did not finish within {step.timeout} seconds") from None
-    return ProcessResult(process.returncode or 0, stdout.decode(errors="replace"), stderr.decode(errors="replace"))
+        stdout, stderr, returncode = await asyncio.wait_for(communicate(), step.timeout)
+    except BaseException as exc:
+        kill_group(process.pid)
+        await asyncio.shield(process.wait())
+        if isinstance(exc, asyncio.TimeoutError):
+            raise TimeoutError(timeout_message(program, step.timeout)) from None
+        raise
+    return ProcessResult(returncode, stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace"))
+
+
+async def _read_bounded(stream: asyncio.StreamReader, limit: int, program: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await stream.read(65536)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise ProcessOutputTooLarge(f"{program} wrote more than {limit} bytes")
+        chunks.append(chunk)
 
 
 class AsyncCredential(CredentialCore):

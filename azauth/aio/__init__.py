@@ -17,6 +17,10 @@ _EXPORTS = {
     "DefaultAzureCredential": ("azauth.aio._credentials", "DefaultAzureCredential"),
     "AuthorizationCodeCredential": ("azauth.aio._credentials", "AuthorizationCodeCredential"),
     "AzurePipelinesCredential": ("azauth.aio._credentials", "AzurePipelinesCredential"),
+    "AzureCliCredential": ("azauth.aio._credentials", "AzureCliCredential"),
+    "AzureDeveloperCliCredential": ("azauth.aio._credentials", "AzureDeveloperCliCredential"),
+    "AzurePowerShellCredential": ("azauth.aio._credentials", "AzurePowerShellCredential"),
+    "VisualStudioCodeCredential": ("azauth.aio._credentials", "VisualStudioCodeCredential"),
     "EnvironmentCredential": ("azauth.aio._credentials", "EnvironmentCredential"),
     "OnBehalfOfCredential": ("azauth.aio._credentials", "OnBehalfOfCredential"),
     "UsernamePasswordCredential": ("azauth.aio._credentials", "UsernamePasswordCredential"),
@@ -30,7 +34,10 @@ _EXPORTS = {
 
 __all__ = [
     "AuthorizationCodeCredential",
+    "AzureCliCredential",
+    "AzureDeveloperCliCredential",
     "AzurePipelinesCredential",
+    "AzurePowerShellCredential",
     "CertificateCredential",
     "ChainedTokenCredential",
     "ClientAssertionCredential",
@@ -42,6 +49,7 @@ __all__ = [
     "OnBehalfOfCredential",
     "TokenCachePersistenceOptions",
     "UsernamePasswordCredential",
+    "VisualStudioCodeCredential",
     "WorkloadIdentityCredential",
     "credential_from_config",
     "get_bearer_token_provider",
@@ -55,7 +63,10 @@ if TYPE_CHECKING:
     from ..errors import ConfigError
     from ._credentials import (
         AuthorizationCodeCredential,
+        AzureCliCredential,
+        AzureDeveloperCliCredential,
         AzurePipelinesCredential,
+        AzurePowerShellCredential,
         CertificateCredential,
         ChainedTokenCredential,
         ClientAssertionCredential,
@@ -65,5 +76,6 @@ if TYPE_CHECKING:
         ManagedIdentityCredential,
         OnBehalfOfCredential,
         UsernamePasswordCredential,
+        VisualStudioCodeCredential,
         WorkloadIdentityCredential,
     )

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from azauth.cli.main import main
-from azauth.config.models import REGISTRY
 
 LITERAL_SECRET = "Lit3ral~Secret~q8Zx"
 ENV_SECRET = "Env~Secret~w4Ty"
@@ -187,14 +186,16 @@ def test_developer_tools_are_looked_up_on_path(tmp_path: Path, monkeypatch: pyte
     az.write_text("#!/bin/sh\n", encoding="utf-8")
     az.chmod(az.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", str(tools))
-    status, r = report("--profile", "dev")
+    _, r = report("--profile", "dev")
     members = {m["type"]: m for m in r["credential"]["members"]}
-    cli_implemented = "azure_cli" in REGISTRY
-    assert status == (0 if cli_implemented else 1)  # a developer tool found on PATH is ready, once implemented
     assert inputs(members["azure_cli"])["az"] == {**inputs(members["azure_cli"])["az"], "status": str(az), "ok": True}
-    assert inputs(members["azure_developer_cli"])["azd"]["status"] == "not found"
-    if not cli_implemented:
-        assert "not implemented yet" in members["azure_cli"]["note"]
+    assert members["azure_cli"]["ready"] is True and members["azure_cli"]["note"] is None
+    azd = members["azure_developer_cli"]
+    assert inputs(azd)["azd"]["status"].startswith("not found (install: https://aka.ms/azure-dev)")
+    assert (azd["ready"], azd["buildable"]) == (False, True)  # unavailable, not "cannot be built"
+    assert (members["azure_powershell"]["ready"], members["azure_powershell"]["buildable"]) == (False, True)
+    text = run("--profile", "dev")[1]
+    assert "AzureDeveloperCliCredential [azure_developer_cli, built-in] at built-in dev member 4: unavailable" in text
     assert "ManagedIdentityCredential" in [e["class"] for e in r["credential"]["excluded"]]
 
 
