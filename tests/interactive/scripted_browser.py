@@ -35,7 +35,8 @@ def submit(session: requests.Session, base: str, page: str, fields: dict[str, st
 
 
 def main() -> int:
-    plan = json.load(open(sys.argv[1], encoding="utf-8"))
+    with open(sys.argv[1], encoding="utf-8") as file:
+        plan = json.load(file)
     url = sys.argv[2]
     log(plan, {"url": url})
     if plan.get("behaviour") == "ignore":  # the user walks away
