@@ -201,6 +201,7 @@ class DeviceCodeMixin:
         app = self._client(request, segment, tid)
         if app.client_id != device.client_id:
             raise _device_error("bad_verification_code", 70000, "The device code was issued to another application.")
+        request.form.setdefault("scope", device.scope)  # the grant needn't repeat the scope it was asked for
         return self._user_token_reply(request, user, app, tid)
 
     # ------------------------------------------------------------------ the verification page
