@@ -41,6 +41,31 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, int]]]
     yield seen
 
 
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No developer tool on the process's PATH (the tool credentials read ``os.environ``) and an empty home (the
+    shared token cache); returns the PATH directory, where a test may write fake tools."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    monkeypatch.setenv("PATH", str(tools))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return tools
+
+
+def fake_tool(directory: Path, name: str, body: str) -> Path:
+    """An executable ``name`` that appends a line to ``<name>.calls`` each time it runs, then runs ``body``."""
+    path = directory / name
+    log = directory / f"{name}.calls"
+    path.write_text(f"#!/bin/sh\necho run >> '{log}'\n{body}\n", encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def runs(directory: Path, name: str) -> int:
+    log = directory / f"{name}.calls"
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
 def port(url: str) -> int:
     return urlparse(url).port or 0
 
@@ -102,6 +127,56 @@ def test_a_silent_imds_costs_one_bounded_probe(
         with pytest.raises(ClientAuthenticationError, match=r"no response from the IMDS endpoint within 1 s"):
             mode.wait(credential.get_token(SCOPE))
     assert [c for c in connects if c[1] == port(imds)] == [("127.0.0.1", port(imds))]
+    mode.close(credential)
+
+
+# ------------------------------------------------------------------------------------- developer tools
+
+
+def test_developer_tool_failures_count_as_unavailable(
+    mode: Mode, emu: Emulator, tmp_path: Path, isolated: Path
+) -> None:
+    fake_tool(isolated, "az", "echo 'ERROR: the CLI crashed in an unexpected way' >&2\nexit 1")
+    fake_tool(isolated, "pwsh", "echo 'azsdk%pwsh-token%4102444800'")
+    fake_tool(isolated, "azd", "echo 'never asked' >&2\nexit 1")
+    credential = mode.module.DefaultAzureCredential(environ=nothing(tmp_path, emu.mi.refused_endpoint))
+    token = mode.wait(credential.get_token(SCOPE))
+    assert token.token == "pwsh-token"
+    assert type(credential.selected_credential).__name__ == "AzurePowerShellCredential"
+    mode.wait(credential.get_token(SCOPE))  # cached: neither tool runs again, the chain is not walked again
+    assert (runs(isolated, "az"), runs(isolated, "pwsh"), runs(isolated, "azd")) == (1, 1, 0)
+    mode.close(credential)
+    # outside DefaultAzureCredential the same failure stops a chain
+    chain = mode.module.ChainedTokenCredential(
+        mode.module.AzureCliCredential(), mode.module.AzurePowerShellCredential()
+    )
+    with pytest.raises(ClientAuthenticationError, match="CLI crashed"):
+        mode.wait(chain.get_token(SCOPE))
+    assert runs(isolated, "pwsh") == 1
+    mode.close(chain)
+
+
+def test_the_azure_cli_answers_once_for_every_caller(mode: Mode, emu: Emulator, tmp_path: Path, isolated: Path) -> None:
+    fake_tool(isolated, "az", """echo '{"accessToken": "az-token", "expires_on": 4102444800}'""")
+    credential = mode.module.DefaultAzureCredential(environ=nothing(tmp_path, emu.mi.refused_endpoint))
+    tokens = mode.concurrently(lambda: credential.get_token(SCOPE), 50 if mode.is_async else 16)
+    assert {t.token for t in tokens} == {"az-token"}
+    assert runs(isolated, "az") == 1
+    assert type(credential.selected_credential).__name__ == "AzureCliCredential"
+    mode.close(credential)
+
+
+def test_tools_not_on_path_are_ruled_out_without_a_process(mode: Mode, emu: Emulator, tmp_path: Path) -> None:
+    credential = mode.module.DefaultAzureCredential(environ=nothing(tmp_path, emu.mi.refused_endpoint))
+    with pytest.raises(ClientAuthenticationError) as caught:
+        mode.wait(credential.get_token(SCOPE))
+    message = caught.value.message
+    for name, tool in (
+        ("AzureCliCredential", "az"),
+        ("AzurePowerShellCredential", "pwsh"),
+        ("AzureDeveloperCliCredential", "azd"),
+    ):
+        assert f"\n\t{name}: " in message and f"not found on PATH (looked for {tool})" in message
     mode.close(credential)
 
 
