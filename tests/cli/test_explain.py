@@ -318,3 +318,64 @@ def test_explain_makes_no_request_starts_no_process_writes_nothing(
     for profile in ("app", "mi", "pod", "prod", "dev"):
         run(str(config), "--profile", profile)
     assert sorted(os.listdir(tmp_path)) == before
+
+
+# ------------------------------------------------------------------- DefaultAzureCredential: predict, probe
+
+
+def test_default_credential_prediction_makes_no_request(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no developer tool
+    monkeypatch.setenv("AZURE_TOKEN_CREDENTIALS", "prod")
+    monkeypatch.setenv("AZURE_TENANT_ID", "contoso.onmicrosoft.com")
+    monkeypatch.setenv("AZURE_CLIENT_ID", "app-id")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", AZURE_SECRET)
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("side effect")
+
+    monkeypatch.setattr(socket.socket, "connect", forbidden)
+    monkeypatch.setattr(subprocess.Popen, "__init__", forbidden)
+    status, r = report()
+    root = r["credential"]
+    assert status == 0 and (root["type"], root["profile"]) == ("default", "default")
+    assert [m["class"] for m in root["members"]] == [
+        "EnvironmentCredential",
+        "WorkloadIdentityCredential",
+        "ManagedIdentityCredential",
+    ]
+    assert {e["class"]: e["reason"] for e in root["excluded"]}["AzureCliCredential"] == "AZURE_TOKEN_CREDENTIALS=prod"
+    workload = root["members"][1]
+    assert workload["ready"] is False and "ruled out without a request or process" in workload["note"]
+    _, text = run()
+    assert "DefaultAzureCredential [default, built-in profile 'default'] at built-in default: ready" in text
+    assert "(first ready member: EnvironmentCredential)" in text
+    assert "AzureCliCredential: excluded (AZURE_TOKEN_CREDENTIALS=prod)" in text
+    assert_no_secret(text)
+    monkeypatch.setenv("AZURE_TOKEN_CREDENTIALS", "nonsense")
+    status, text = run()
+    assert status == 1 and "Invalid value for AZURE_TOKEN_CREDENTIALS: 'nonsense'" in text
+
+
+def test_probe_asks_and_says_who_answered(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from azauth.emulator import Emulator
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with Emulator() as emu:
+        monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", emu.mi.refused_endpoint)
+        status, text = run("--probe")
+        assert status == 1 and "probe (https://management.azure.com/.default):\n  no token:" in text
+        assert "DefaultAzureCredential failed to retrieve a token" in text
+        monkeypatch.setenv("AZURE_TENANT_ID", emu.tenant_id)
+        monkeypatch.setenv("AZURE_CLIENT_ID", emu.client_id)
+        monkeypatch.setenv("AZURE_CLIENT_SECRET", emu.client_secret)
+        monkeypatch.setenv("AZURE_AUTHORITY_HOST", emu.authority)
+        monkeypatch.setenv("AZAUTH_DEFAULTS__HTTP__VERIFY", emu.ca_path)
+        status, text = run("--probe")
+        assert status == 0, text
+        assert "answered by EnvironmentCredential (through DefaultAzureCredential)" in text
+        status, r = report("--probe", "--scope", "https://vault.azure.net/.default")
+        assert status == 0 and r["probe"]["ok"] is True and r["probe"]["answered"] == "EnvironmentCredential"
+        assert r["probe"]["via"] == ["DefaultAzureCredential"]
+        assert emu.count("token") == 2
+        assert emu.client_secret not in text and "accessToken" not in json.dumps(r)
