@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
+import logging
 import statistics
 import subprocess
 import sys
@@ -179,6 +181,98 @@ def cold_first(emu: Emulator, sync: Any, kw: dict[str, Any]) -> tuple[float, int
     return (time.perf_counter() - started) * 1000, len(emu.requests)
 
 
+class Environment:
+    """``os.environ`` replaced for a measurement (azure-identity's credentials read it), then restored."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+        self.saved: dict[str, str] = {}
+
+    def __enter__(self) -> None:
+        import os
+
+        self.saved = dict(os.environ)
+        for name in list(os.environ):
+            if name.startswith(("AZURE_", "IDENTITY_", "MSI_", "AZAUTH_")) or name == "IMDS_ENDPOINT":
+                del os.environ[name]
+        os.environ.update(self.values)
+
+    def __exit__(self, *args: Any) -> None:
+        import os
+
+        os.environ.clear()
+        os.environ.update(self.saved)
+
+
+def nothing_configured(emu: Emulator, name: str, sync: Any, runs: int) -> tuple[float, float]:
+    """DefaultAzureCredential with nothing configured (no variables, no tools on PATH, IMDS refusing connections
+    on a loopback port): milliseconds until the first get_token raises, and until a second one does (medians).
+
+    azure-identity reads IMDS's address from a module constant; it is pointed at the same loopback port (setting
+    AZURE_POD_IDENTITY_AUTHORITY_HOST would switch its probe off), so both probe the same closed port."""
+    import tempfile
+
+    import azure.identity._credentials.imds as reference_imds
+    from azure.core.exceptions import ClientAuthenticationError
+
+    imds = emu.mi.refused_endpoint
+    firsts, seconds = [], []
+    logging.disable(logging.WARNING)  # both libraries warn with the whole chain's failure on every call
+    with tempfile.TemporaryDirectory() as empty, Environment({"PATH": empty, "HOME": empty}):
+        saved, reference_imds.IMDS_AUTHORITY = reference_imds.IMDS_AUTHORITY, imds
+        try:
+            for attempt in range(runs + 1):
+                if name == "azauth":
+                    cred = sync.DefaultAzureCredential(
+                        environ={"PATH": empty, "HOME": empty, "AZURE_POD_IDENTITY_AUTHORITY_HOST": imds}
+                    )
+                else:
+                    cred = sync.DefaultAzureCredential()
+                times = []
+                for _ in range(2):
+                    started = time.perf_counter()
+                    with contextlib.suppress(ClientAuthenticationError):
+                        cred.get_token(SCOPE)
+                    times.append((time.perf_counter() - started) * 1000)
+                cred.close()
+                if attempt:  # the first round pays for imports
+                    firsts.append(times[0])
+                    seconds.append(times[1])
+        finally:
+            reference_imds.IMDS_AUTHORITY = saved
+            logging.disable(logging.NOTSET)
+    return statistics.median(firsts), statistics.median(seconds)
+
+
+def cached_default(
+    emu: Emulator, name: str, sync: Any, aio: Any, kw: dict[str, Any], seconds: float
+) -> dict[str, float]:
+    """Cached get_token through DefaultAzureCredential (EnvironmentCredential answering), sync and async, and
+    from a ClientSecretCredential directly (the member's own hit path)."""
+    variables = {
+        "AZURE_TENANT_ID": emu.tenant_id,
+        "AZURE_CLIENT_ID": emu.client_id,
+        "AZURE_CLIENT_SECRET": emu.client_secret,
+        "AZURE_AUTHORITY_HOST": emu.authority,
+    }
+    options = {"connection_verify": emu.ca_path}
+    if name == "azure-identity":
+        options["disable_instance_discovery"] = True
+    with Environment(variables):
+        cred = sync.DefaultAzureCredential(**options)
+        cred.get_token(SCOPE)
+        result = {"default_sync": per_call(lambda: cred.get_token(SCOPE), seconds)}
+        cred.close()
+
+        async def main() -> float:
+            async with aio.DefaultAzureCredential(**options) as acred:
+                await acred.get_token(SCOPE)
+                return await aper_call(lambda: acred.get_token(SCOPE), seconds)
+
+        result["default_async"] = asyncio.run(main())
+    return result
+
+
 def import_time(statement: str, runs: int) -> float:
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     samples = [
@@ -211,6 +305,8 @@ def main() -> None:
             r["threads"] = concurrent_threads(emu, sync, kw, 32)
             emu.token_delay = 0.0
             r["cold_ms"], r["cold_requests"] = cold_first(emu, sync, kw)
+            r["nothing_first"], r["nothing_second"] = nothing_configured(emu, name, sync, 3 if args.quick else 7)
+            r.update(cached_default(emu, name, sync, aio, kw, seconds))
             print(f"measured {name}", file=sys.stderr)
 
     runs = 3 if args.quick else 7
@@ -242,6 +338,33 @@ def main() -> None:
         Row("32 concurrent cold threads", ref["threads"], ours["threads"], "requests", "azauth = 1"),
         Row("cold first token", ref["cold_requests"], ours["cold_requests"], "requests", "azauth = 1"),
         Row("cold first token", ref["cold_ms"], ours["cold_ms"], "ms"),
+        Row(
+            "DefaultAzureCredential, nothing configured: raise",
+            ref["nothing_first"],
+            ours["nothing_first"],
+            "ms",
+            "azauth <= 500 ms",
+        ),
+        Row(
+            "DefaultAzureCredential, nothing configured: 2nd raise",
+            ref["nothing_second"],
+            ours["nothing_second"],
+            "ms",
+        ),
+        Row(
+            "cached get_token via DefaultAzureCredential, sync",
+            ref["default_sync"],
+            ours["default_sync"],
+            "us/call",
+            f"azauth within 1.2x of the member directly ({ours['default_sync'] / ours['sync']:.2f}x)",
+        ),
+        Row(
+            "cached get_token via DefaultAzureCredential, async",
+            ref["default_async"],
+            ours["default_async"],
+            "us/call",
+            f"azauth within 1.2x of the member directly ({ours['default_async'] / ours['async']:.2f}x)",
+        ),
         Row("import (sync + aio)", ref_import, our_import, "ms", "<= 1/3 (ratio >= 3)"),
         Row("import + construct a credential", ref_first, our_first, "ms"),
     ]
