@@ -51,6 +51,7 @@ __all__ = [
     "ExcludeVisualStudioCode",
     "ExcludeWorkloadIdentity",
     "ImdsProbe",
+    "ImdsProbeConnectTimeout",
     "ImdsProbeTimeout",
     "InteractiveClientId",
     "InteractiveRedirectUri",
@@ -230,6 +231,13 @@ ImdsProbe = Annotated[
     ),
 ]
 ImdsProbeTimeout = Annotated[float, Param("Seconds the IMDS probe waits to connect and for an answer (default 1).")]
+ImdsProbeConnectTimeout = Annotated[
+    float | None,
+    Param(
+        "Seconds the IMDS probe waits for its connection, when shorter than probe_timeout (default: probe_timeout;"
+        " DefaultAzureCredential uses 0.3: IMDS is on the host, and where it is absent the connection hangs)."
+    ),
+]
 AzureArcKeyDirectory = Annotated[
     str | None,
     Param(

@@ -204,9 +204,21 @@ class Environment:
         os.environ.update(self.saved)
 
 
-def nothing_configured(emu: Emulator, name: str, sync: Any, runs: int) -> tuple[float, float]:
-    """DefaultAzureCredential with nothing configured (no variables, no tools on PATH, IMDS refusing connections
-    on a loopback port): milliseconds until the first get_token raises, and until a second one does (medians).
+def blackhole() -> tuple[Any, Any, str]:
+    """A loopback address where connections hang (a listener whose one-place accept queue is full), as toward
+    an IMDS address where nothing answers; returns the two sockets to close and the URL."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    filler = socket.create_connection(listener.getsockname())
+    return listener, filler, f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def nothing_configured(name: str, sync: Any, imds: str, runs: int) -> tuple[float, float]:
+    """DefaultAzureCredential with nothing configured (no variables, no tools on PATH, IMDS at ``imds``, a
+    loopback port): milliseconds until the first get_token raises, and until a second one does (medians).
 
     azure-identity reads IMDS's address from a module constant; it is pointed at the same loopback port (setting
     AZURE_POD_IDENTITY_AUTHORITY_HOST would switch its probe off), so both probe the same closed port."""
@@ -215,7 +227,6 @@ def nothing_configured(emu: Emulator, name: str, sync: Any, runs: int) -> tuple[
     import azure.identity._credentials.imds as reference_imds
     from azure.core.exceptions import ClientAuthenticationError
 
-    imds = emu.mi.refused_endpoint
     firsts, seconds = [], []
     logging.disable(logging.WARNING)  # both libraries warn with the whole chain's failure on every call
     with tempfile.TemporaryDirectory() as empty, Environment({"PATH": empty, "HOME": empty}):
@@ -305,7 +316,12 @@ def main() -> None:
             r["threads"] = concurrent_threads(emu, sync, kw, 32)
             emu.token_delay = 0.0
             r["cold_ms"], r["cold_requests"] = cold_first(emu, sync, kw)
-            r["nothing_first"], r["nothing_second"] = nothing_configured(emu, name, sync, 3 if args.quick else 7)
+            runs = 3 if args.quick else 7
+            r["nothing_first"], r["nothing_second"] = nothing_configured(name, sync, emu.mi.refused_endpoint, runs)
+            listener, filler, dropped = blackhole()
+            r["dropped_first"], r["dropped_second"] = nothing_configured(name, sync, dropped, 2)
+            filler.close()
+            listener.close()
             r.update(cached_default(emu, name, sync, aio, kw, seconds))
             print(f"measured {name}", file=sys.stderr)
 
@@ -339,16 +355,29 @@ def main() -> None:
         Row("cold first token", ref["cold_requests"], ours["cold_requests"], "requests", "azauth = 1"),
         Row("cold first token", ref["cold_ms"], ours["cold_ms"], "ms"),
         Row(
-            "DefaultAzureCredential, nothing configured: raise",
+            "DefaultAzureCredential, IMDS port closed: raise",
             ref["nothing_first"],
             ours["nothing_first"],
             "ms",
             "azauth <= 500 ms",
         ),
         Row(
-            "DefaultAzureCredential, nothing configured: 2nd raise",
+            "DefaultAzureCredential, IMDS port closed: 2nd raise",
             ref["nothing_second"],
             ours["nothing_second"],
+            "ms",
+        ),
+        Row(
+            "DefaultAzureCredential, IMDS dropping connections: raise",
+            ref["dropped_first"],
+            ours["dropped_first"],
+            "ms",
+            "azauth <= 500 ms",
+        ),
+        Row(
+            "DefaultAzureCredential, IMDS dropping connections: 2nd",
+            ref["dropped_second"],
+            ours["dropped_second"],
             "ms",
         ),
         Row(

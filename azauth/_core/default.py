@@ -56,6 +56,9 @@ __all__ = [
 
 _LOGGER = logging.getLogger("azauth")
 TOKEN_CREDENTIALS_VARIABLE = "AZURE_TOKEN_CREDENTIALS"
+PROBE_CONNECT_TIMEOUT = 0.3
+"""Seconds the IMDS probe waits for its connection inside DefaultAzureCredential: IMDS answers from the host
+in milliseconds, and where there is none the connection usually hangs; its answer may take up to 1 s."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,11 @@ MEMBERS: tuple[Member, ...] = (
         "ManagedIdentityCredential",
         "exclude_managed_identity_credential",
         "prod",
-        arguments={"client_id": "managed_identity_client_id", "imds_probe": "imds_probe"},
+        arguments={
+            "client_id": "managed_identity_client_id",
+            "imds_probe": "imds_probe",
+            "probe_connect_timeout": "imds_probe_connect_timeout",
+        },
     ),
     Member(
         "shared_token_cache",
@@ -338,6 +345,7 @@ class DefaultCore(ChainedCore, config_type="default"):
             "process_timeout": process_timeout,
             # named by AZURE_TOKEN_CREDENTIALS, managed identity is what the deployment uses: no probe, full retries
             "imds_probe": not (selection.named is not None and selection.named.type == "managed_identity"),
+            "imds_probe_connect_timeout": PROBE_CONNECT_TIMEOUT,
         }
         self.missing_members: tuple[str, ...] = tuple(
             m.class_name for m in selection.included if m.type not in CORE_TYPES

@@ -24,6 +24,7 @@ from .._protocol.steps import Flow
 from ..params import (
     AzureArcKeyDirectory,
     ImdsProbe,
+    ImdsProbeConnectTimeout,
     ImdsProbeTimeout,
     ManagedIdentityClientId,
     ManagedIdentityConfig,
@@ -92,6 +93,8 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
     :keyword float deadline: seconds one ``get_token`` may take in all, retries included (default 100).
     :keyword bool imds_probe: probe IMDS quickly before the first request (default: only inside a chain).
     :keyword float probe_timeout: seconds the IMDS probe waits (default 1).
+    :keyword float probe_connect_timeout: seconds the IMDS probe waits for its connection (default:
+        ``probe_timeout``).
     :keyword str azure_arc_key_directory: the Azure Arc agent's token directory (default: the platform's).
     """
 
@@ -103,11 +106,15 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
         deadline: ManagedIdentityDeadline = 100.0,
         imds_probe: ImdsProbe = None,
         probe_timeout: ImdsProbeTimeout = 1.0,
+        probe_connect_timeout: ImdsProbeConnectTimeout = None,
         azure_arc_key_directory: AzureArcKeyDirectory = None,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
         self._identity = select_identity(client_id, identity_config)
-        for name, value in (("deadline", deadline), ("probe_timeout", probe_timeout)):
+        timeouts = [("deadline", deadline), ("probe_timeout", probe_timeout)]
+        if probe_connect_timeout is not None:
+            timeouts.append(("probe_connect_timeout", probe_connect_timeout))
+        for name, value in timeouts:
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
                 raise ValueError(f"{name} must be a positive number of seconds")
         self._setup(tenant_id="", client_id=client_id, runtime=kwargs, tenant_required=False)
@@ -135,6 +142,7 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
             read_timeout=float(kwargs.get("read_timeout", _DEFAULTS.read_timeout)),
             deadline=float(deadline),
             probe_timeout=float(probe_timeout),
+            probe_connect_timeout=None if probe_connect_timeout is None else float(probe_connect_timeout),
             max_retries=int(kwargs.get("retry_total", _DEFAULTS.max_retries)),
             backoff=float(kwargs.get("retry_backoff_factor", _DEFAULTS.backoff)),
             backoff_max=float(kwargs.get("retry_backoff_max", _DEFAULTS.backoff_max)),

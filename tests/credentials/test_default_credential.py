@@ -180,6 +180,33 @@ def test_tools_not_on_path_are_ruled_out_without_a_process(mode: Mode, emu: Emul
     mode.close(credential)
 
 
+@pytest.fixture
+def blackhole() -> Iterator[str]:
+    """``http://127.0.0.1:<port>`` where connections hang, as toward an IMDS address nothing answers on: a
+    listener whose (one-place) accept queue is full, so the kernel drops further connection requests."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    filler = socket.create_connection(listener.getsockname())
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        filler.close()
+        listener.close()
+
+
+def test_an_imds_address_that_drops_connections_costs_one_short_probe(
+    mode: Mode, tmp_path: Path, blackhole: str, connects: list[tuple[str, int]]
+) -> None:
+    credential = mode.module.DefaultAzureCredential(environ=nothing(tmp_path, blackhole))
+    with pytest.raises(ClientAuthenticationError, match=r"no response from the IMDS endpoint within 0.3 s"):
+        mode.wait(credential.get_token(SCOPE))
+    with pytest.raises(ClientAuthenticationError, match="not probed again"):
+        mode.wait(credential.get_token(SCOPE))
+    assert [c for c in connects if c[1] == port(blackhole)] == [("127.0.0.1", port(blackhole))]
+    mode.close(credential)
+
+
 # --------------------------------------------------------------------------------- who answers, and how
 
 

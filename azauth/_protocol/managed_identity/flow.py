@@ -40,6 +40,8 @@ class Policy:
     read_timeout: float = 10.0
     deadline: float = 100.0
     probe_timeout: float = 1.0
+    probe_connect_timeout: float | None = None
+    """The probe's connection bound when shorter than ``probe_timeout`` (an absent IMDS often drops packets)."""
     probe_again_after: float = 30.0
     max_retries: int = 5
     max_transport_retries: int = 2
@@ -126,11 +128,13 @@ def _probe(context: Context, policy: Policy, state: EndpointState, clock: Callab
         raise context.failed(f"{state.probe_failure} (not probed again for {wait:g} s)", unavailable=True)
     request = probe_request(context.host, context.resource)
     timeout = policy.probe_timeout
+    connect = policy.probe_connect_timeout or timeout
     problem: str | None = None
     try:
-        reply = yield Send(request, retry=False, connect_timeout=timeout, read_timeout=timeout)
+        reply = yield Send(request, retry=False, connect_timeout=connect, read_timeout=timeout)
     except (ServiceRequestError, ServiceResponseError) as exc:
-        problem = f"no response from the IMDS endpoint within {timeout:g} s ({type(exc).__name__})"
+        waited = connect if isinstance(exc, ServiceRequestError) else timeout
+        problem = f"no response from the IMDS endpoint within {waited:g} s ({type(exc).__name__})"
     else:
         if _unreachable_proxy(reply):
             problem = "a proxy answered that the IMDS endpoint is unreachable"
