@@ -351,7 +351,16 @@ class DefaultCore(ChainedCore, config_type="default"):
             m.class_name for m in selection.included if m.type not in CORE_TYPES
         )
         """Members selected whose credential azauth does not implement (yet): left out."""
-        built = [(m, self._member(m, settings, kwargs)) for m in selection.included if m.type in CORE_TYPES]
+        runtime: dict[str, Mapping[str, Any]] = {}
+        if any(m.type == "workload_identity" for m, _ in selection.excluded):
+            # as azure-identity: with workload identity excluded, managed identity does not take its host either
+            hidden = {k: v for k, v in environ.items() if k != "AZURE_FEDERATED_TOKEN_FILE"}
+            runtime["managed_identity"] = {**kwargs, "environ": hidden}
+        built = [
+            (m, self._member(m, settings, runtime.get(m.type, kwargs)))
+            for m in selection.included
+            if m.type in CORE_TYPES
+        ]
         if not built:
             missing = (
                 f"{', '.join(self.missing_members)} not implemented yet in azauth; " if self.missing_members else ""

@@ -393,3 +393,19 @@ def test_require_envvar(mode: Mode) -> None:
         mode.module.DefaultAzureCredential(environ={}, require_envvar=True)
     credential = mode.module.DefaultAzureCredential(environ={"AZURE_TOKEN_CREDENTIALS": "prod"}, require_envvar=True)
     assert len(names(credential)) == 3
+
+
+def test_excluding_workload_identity_keeps_managed_identity_off_its_host(mode: Mode, tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("a.b.c")
+    environ = {
+        "AZURE_TENANT_ID": "t",
+        "AZURE_CLIENT_ID": "c",
+        "AZURE_FEDERATED_TOKEN_FILE": str(token_file),
+        "AZURE_AUTHORITY_HOST": "https://login.example",
+    }
+    credential = mode.module.DefaultAzureCredential(environ=environ)
+    assert "host='workload identity'" in repr(credential.credentials[2])
+    credential = mode.module.DefaultAzureCredential(environ=environ, exclude_workload_identity_credential=True)
+    assert names(credential)[:2] == ["EnvironmentCredential", "ManagedIdentityCredential"]
+    assert "host='IMDS'" in repr(credential.credentials[1])
