@@ -409,3 +409,46 @@ def test_excluding_workload_identity_keeps_managed_identity_off_its_host(mode: M
     credential = mode.module.DefaultAzureCredential(environ=environ, exclude_workload_identity_credential=True)
     assert names(credential)[:2] == ["EnvironmentCredential", "ManagedIdentityCredential"]
     assert "host='IMDS'" in repr(credential.credentials[1])
+
+
+def test_environment_defaults_of_the_member_keywords(mode: Mode) -> None:
+    environ = {
+        "AZURE_TENANT_ID": "contoso.onmicrosoft.com",
+        "AZURE_USERNAME": "user@contoso.com",
+        "AZURE_CLIENT_ID": "00000000-0000-0000-0000-0000000000c1",
+    }
+    credential = mode.module.DefaultAzureCredential(
+        environ=environ,
+        exclude_interactive_browser_credential=False,
+        exclude_visual_studio_code_credential=False,
+        visual_studio_code_tenant_id="fabrikam.onmicrosoft.com",
+        authority="login.microsoftonline.us",
+        process_timeout=7,
+    )
+    members = {credential_name(c): c for c in credential.credentials}
+    assert "client_id='00000000-0000-0000-0000-0000000000c1'" in repr(members["ManagedIdentityCredential"])
+    shared = members["SharedTokenCacheCredential"]
+    assert "username='user@contoso.com'" in repr(shared)  # AZURE_USERNAME
+    assert shared._account_tenant == "contoso.onmicrosoft.com"  # AZURE_TENANT_ID narrows the account
+    browser = members["InteractiveBrowserCredential"]
+    assert "tenant_id='contoso.onmicrosoft.com'" in repr(browser)
+    assert "tenant_id='fabrikam.onmicrosoft.com'" in repr(members["VisualStudioCodeCredential"])
+    for name in ("EnvironmentCredential", "SharedTokenCacheCredential", "InteractiveBrowserCredential"):
+        assert members[name]._authority == "https://login.microsoftonline.us"
+    for name in ("AzureCliCredential", "AzurePowerShellCredential", "AzureDeveloperCliCredential"):
+        assert members[name]._process_timeout == 7
+    explicit = mode.module.DefaultAzureCredential(
+        environ=environ,
+        exclude_interactive_browser_credential=False,
+        interactive_browser_tenant_id="fabrikam.onmicrosoft.com",
+        interactive_browser_client_id="00000000-0000-0000-0000-0000000000b1",
+        shared_cache_username="other@contoso.com",
+        shared_cache_tenant_id="fabrikam.onmicrosoft.com",
+    )
+    members = {credential_name(c): c for c in explicit.credentials}
+    assert "username='other@contoso.com'" in repr(members["SharedTokenCacheCredential"])
+    assert members["SharedTokenCacheCredential"]._account_tenant == "fabrikam.onmicrosoft.com"
+    assert repr(members["InteractiveBrowserCredential"]) == (
+        "InteractiveBrowserCredential(tenant_id='fabrikam.onmicrosoft.com',"
+        " client_id='00000000-0000-0000-0000-0000000000b1')"
+    )
