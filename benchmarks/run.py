@@ -1,4 +1,5 @@
-"""azauth and azure-identity measured side by side, in the same run, against the loopback emulator.
+"""azauth and azure-identity measured side by side, in the same run, against the loopback emulator (and, for
+AzureCliCredential, the same fake `az` script on PATH).
 
     .venv/bin/python benchmarks/run.py [--quick]
 
@@ -13,14 +14,17 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tracemalloc
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +57,10 @@ def libraries(emu: Emulator) -> dict[str, tuple[Any, Any, dict[str, Any]]]:
         "azure-identity": (azure.identity, azure.identity.aio, {**common, "disable_instance_discovery": True}),
         "azauth": (azauth, azauth.aio, common),
     }
+
+
+def libraries_for_tools() -> dict[str, tuple[Any, Any, dict[str, Any]]]:
+    return {"azure-identity": (azure.identity, azure.identity.aio, {}), "azauth": (azauth, azauth.aio, {})}
 
 
 def per_call(call: Callable[[], Any], seconds: float) -> float:
@@ -284,6 +292,71 @@ def cached_default(
     return result
 
 
+FAKE_AZ = """#!/bin/sh
+echo run >> "$0.log"
+sleep {delay}
+printf '{{"accessToken": "bench-cli-token", "tokenType": "Bearer", "expires_on": {expires_on}}}\\n'
+"""
+
+
+@contextmanager
+def fake_az() -> Iterator[Callable[[float], int]]:
+    """A fake ``az`` (a two-line shell script: as cheap as a process gets) first on ``PATH``; the callable sets
+    its delay and returns how many times it has run since the last call."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "az")
+        log = path + ".log"
+        previous = os.environ.get("PATH", "")
+        os.environ["PATH"] = directory + os.pathsep + previous
+
+        def configure(delay: float) -> int:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(FAKE_AZ.format(delay=delay, expires_on=int(time.time()) + 3600))
+            os.chmod(path, 0o755)
+            runs = 0
+            if os.path.exists(log):
+                with open(log, encoding="utf-8") as f:
+                    runs = len(f.readlines())
+                os.remove(log)
+            return runs
+
+        configure(0)
+        try:
+            yield configure
+        finally:
+            os.environ["PATH"] = previous
+
+
+def cli_per_call(sync: Any, calls: int, seconds: float, configure: Callable[[float], int]) -> tuple[float, float]:
+    """Microseconds per warm ``AzureCliCredential.get_token`` and processes started per call."""
+    cred = sync.AzureCliCredential()
+    cred.get_token(SCOPE)
+    configure(0)
+    if sync is azure.identity:  # a process per call: time a few calls, not thousands
+        started = time.perf_counter()
+        for _ in range(calls):
+            cred.get_token(SCOPE)
+        elapsed = (time.perf_counter() - started) / calls * 1e6
+        return elapsed, configure(0) / calls
+    elapsed = per_call(lambda: cred.get_token(SCOPE), seconds)
+    return elapsed, float(configure(0))
+
+
+def cli_threads(sync: Any, count: int, configure: Callable[[float], int]) -> int:
+    """Processes started by ``count`` threads asking a cold AzureCliCredential at once (az takes 0.2 s)."""
+    configure(0.2)
+    cred = sync.AzureCliCredential()
+    barrier = threading.Barrier(count)
+
+    def one(_: int) -> None:
+        barrier.wait()
+        cred.get_token(SCOPE)
+
+    with ThreadPoolExecutor(count) as pool:
+        list(pool.map(one, range(count)))
+    return configure(0)
+
+
 def import_time(statement: str, runs: int) -> float:
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     samples = [
@@ -324,6 +397,14 @@ def main() -> None:
             listener.close()
             r.update(cached_default(emu, name, sync, aio, kw, seconds))
             print(f"measured {name}", file=sys.stderr)
+
+    with fake_az() as configure:
+        calls = 10 if args.quick else 30
+        for name, (sync, _aio, _kw) in libraries_for_tools().items():
+            r = results[name]
+            r["cli_us"], r["cli_processes"] = cli_per_call(sync, calls, seconds, configure)
+            r["cli_threads"] = cli_threads(sync, 32, configure)
+            print(f"measured {name} AzureCliCredential", file=sys.stderr)
 
     runs = 3 if args.quick else 7
     ref_import = import_time("import azure.identity; import azure.identity.aio", runs)
@@ -394,6 +475,15 @@ def main() -> None:
             "us/call",
             f"azauth within 1.2x of the member directly ({ours['default_async'] / ours['async']:.2f}x)",
         ),
+        Row("AzureCliCredential warm get_token (same fake az)", ref["cli_us"], ours["cli_us"], "us/call"),
+        Row(
+            "AzureCliCredential processes per warm get_token",
+            ref["cli_processes"],
+            ours["cli_processes"],
+            "procs",
+            "azauth = 0",
+        ),
+        Row("AzureCliCredential, 32 cold threads", ref["cli_threads"], ours["cli_threads"], "procs", "azauth = 1"),
         Row("import (sync + aio)", ref_import, our_import, "ms", "<= 1/3 (ratio >= 3)"),
         Row("import + construct a credential", ref_first, our_first, "ms"),
     ]

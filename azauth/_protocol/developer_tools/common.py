@@ -253,8 +253,10 @@ def tool_flow(
             f" started). Raise the limit with {tool.credential}(process_timeout=...) or the configuration key"
             f" 'process_timeout'. See {tool.troubleshoot_url}"
         ) from None
-    except FileNotFoundError:
-        raise CredentialUnavailableError(message=tool.not_found) from None
+    except FileNotFoundError:  # found on PATH a moment ago: gone since, or its interpreter (#!) is missing
+        raise CredentialUnavailableError(
+            message=f"Failed to execute '{argv[0]}': it or the interpreter it names was not found. {tool.not_found}"
+        ) from None
     except ProcessOutputTooLarge:
         raise ClientAuthenticationError(
             message=f"{tool.name} wrote more output than a token reply can be, and was stopped. See"
