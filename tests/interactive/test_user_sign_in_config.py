@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,3 +86,18 @@ def test_a_bad_record_file_is_a_located_error(emu: Emulator, app: str, tmp_path:
     config.write_text(document(emu, app, "missing.json"))
     with pytest.raises(ConfigError, match="authentication_record"):
         Mode("sync").module.credential_from_config(config, profile="me", environ={})
+
+
+def test_explain_reports_the_shared_cache_file(home: Path) -> None:
+    from azauth.config.inputs import type_findings
+
+    (finding,) = [
+        f for f in type_findings("shared_token_cache", {}, {"HOME": str(home)}) if f.source.startswith("file")
+    ]
+    assert finding.missing and finding.source.endswith("/.IdentityService/msal.cache.nocae")
+    (home / ".IdentityService").mkdir()
+    (home / ".IdentityService" / "msal.cache.nocae").write_text("{}")
+    (finding,) = [
+        f for f in type_findings("shared_token_cache", {}, {"HOME": str(home)}) if f.source.startswith("file")
+    ]
+    assert not finding.missing and finding.status == "exists"
