@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -89,15 +88,13 @@ def test_a_bad_record_file_is_a_located_error(emu: Emulator, app: str, tmp_path:
 
 
 def test_explain_reports_the_shared_cache_file(home: Path) -> None:
-    from azauth.config.inputs import type_findings
+    from azauth.config.inputs import Finding, type_findings
 
-    (finding,) = [
-        f for f in type_findings("shared_token_cache", {}, {"HOME": str(home)}) if f.source.startswith("file")
-    ]
-    assert finding.missing and finding.source.endswith("/.IdentityService/msal.cache.nocae")
+    def cache_file() -> Finding:
+        (found,) = [f for f in type_findings("shared_token_cache", {}, {"HOME": str(home)}) if f.source[:4] == "file"]
+        return found
+
+    assert cache_file().missing and cache_file().source.endswith("/.IdentityService/msal.cache.nocae")
     (home / ".IdentityService").mkdir()
     (home / ".IdentityService" / "msal.cache.nocae").write_text("{}")
-    (finding,) = [
-        f for f in type_findings("shared_token_cache", {}, {"HOME": str(home)}) if f.source.startswith("file")
-    ]
-    assert not finding.missing and finding.status == "exists"
+    assert not cache_file().missing and cache_file().status == "exists"
