@@ -219,3 +219,14 @@ def test_async_sign_in_leaves_the_event_loop_free(
     # the browser (a process) runs in a worker thread and the redirect is awaited with asyncio.sleep: other tasks
     # run meanwhile (a blocked loop would let the ticker run at most once)
     assert asyncio.run(main()) >= 3
+
+
+def test_in_a_chain_a_timeout_lets_the_next_credential_try(
+    mode: Mode, emu: Emulator, app: str, browser: ScriptedBrowser, home: Path, clock: FakeClock
+) -> None:
+    browser.plan(None, "ignore")
+    waiting = credential(mode, emu, app, browser, home, timeout=5)
+    fallback = mode.module.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **connect(emu))
+    chain = mode.module.ChainedTokenCredential(waiting, fallback)
+    assert emu.decode_token(mode.wait(chain.get_token(SCOPE)).token)["appid"] == emu.client_id
+    mode.close(chain)
