@@ -17,14 +17,14 @@ from azure.core.credentials import AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
 
 from .._protocol import entra, user_grants
-from .._protocol.interactive import record_from_reply
+from .._protocol.interactive import SignInTimedOut, record_from_reply
 from .._protocol.msal_cache import UserTokenKey
 from .._protocol.steps import Blocking, Flow
 from .._protocol.token_reply import EntraError
 from ..authentication_record import AuthenticationRecord
 from ..authority_hosts import AzureAuthorityHosts
 from ..errors import AuthenticationRequiredError, CredentialUnavailableError
-from .base import CredentialCore, TokenRequest
+from .base import CredentialCore, TokenRequest, within_credential_chain
 from .persistence import PersistedKey, TokenStore
 from .secret import SecretValue
 
@@ -165,7 +165,12 @@ class InteractiveCore(UserSignInCore):
                 return reply.info, reply
             if self._disable_automatic_authentication:
                 raise AuthenticationRequiredError(scopes, claims=request.claims)
-        reply = yield from self.sign_in_flow(scopes, request, claims)
+        try:
+            reply = yield from self.sign_in_flow(scopes, request, claims)
+        except SignInTimedOut as exc:  # in a chain (DefaultAzureCredential), as azure-identity: try the next
+            if within_credential_chain.get():
+                raise CredentialUnavailableError(message=exc.message) from exc
+            raise
         self._remember(reply)
         if reply.refresh_token:
             self._refresh_token = SecretValue(reply.refresh_token)

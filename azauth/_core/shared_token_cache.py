@@ -16,6 +16,7 @@ from .._protocol.interactive import DEVELOPER_SIGN_ON_CLIENT_ID
 from .._protocol.msal_cache import UserTokenKey, environment_of
 from .._protocol.shared_cache import CacheQuery, SharedAccount, environment_aliases, select_account
 from .._protocol.steps import Blocking, Flow
+from .._protocol.token_reply import EntraError
 from ..authentication_record import AuthenticationRecord
 from ..cache_options import TokenCachePersistenceOptions
 from ..params import (
@@ -26,7 +27,7 @@ from ..params import (
     SharedCacheTenantId,
     SharedCacheUsername,
 )
-from .base import CredentialCore, TokenRequest, unavailable
+from .base import CredentialCore, TokenRequest, unavailable, within_credential_chain
 from .interactive import as_record
 from .persistence import PersistedKey
 from .runtime import RuntimeOptions
@@ -149,15 +150,20 @@ class SharedTokenCacheCore(CredentialCore, config_type="shared_token_cache"):
         url = entra.token_url(self._authority, request.tenant)
         claims = entra.merge_claims(request.claims, request.enable_cae)
         for refresh in found.refresh_tokens[:1]:  # the newest: older ones of the same account were superseded
-            reply = yield from user_grants.refresh_token(
-                url,
-                self._client_id or "",
-                scopes,
-                token=refresh,
-                client=user_grants.ClientAuth(),
-                now=self._clock,
-                claims=claims,
-            )
+            try:
+                reply = yield from user_grants.refresh_token(
+                    url,
+                    self._client_id or "",
+                    scopes,
+                    token=refresh,
+                    client=user_grants.ClientAuth(),
+                    now=self._clock,
+                    claims=claims,
+                )
+            except EntraError as exc:  # in a chain (DefaultAzureCredential) a stale cache means "try the next"
+                if within_credential_chain.get():
+                    raise unavailable(str(exc.message)) from exc
+                raise
             yield from self._save(store, scopes, request, found, reply)
             return reply.info
         raise unavailable(NO_TOKEN.format(found.username))

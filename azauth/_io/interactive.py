@@ -7,6 +7,7 @@ These are shared by both drivers; the async driver runs the blocking ones (openi
 from __future__ import annotations
 
 import html
+import socketserver
 import threading
 import webbrowser
 from collections.abc import Mapping
@@ -45,8 +46,6 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
 
     def server_bind(self) -> None:  # no reverse DNS lookup of the bound address
-        import socketserver
-
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
 

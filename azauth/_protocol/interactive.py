@@ -28,6 +28,7 @@ __all__ = [
     "DEVELOPER_SIGN_ON_CLIENT_ID",
     "DEVICE_CODE_GRANT",
     "RedirectTarget",
+    "SignInTimedOut",
     "browser_sign_in",
     "device_code_sign_in",
     "pkce_pair",
@@ -44,6 +45,10 @@ DEFAULT_INTERVAL = 5
 MAX_INTERVAL = 60
 SLOW_DOWN_STEP = 5
 MAX_DEVICE_CODE_LIFETIME = 24 * 3600
+
+
+class SignInTimedOut(ClientAuthenticationError):
+    """The user didn't finish signing in within the credential's ``timeout``."""
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -141,7 +146,7 @@ def browser_sign_in(
         deadline = now() + timeout
         while (params := listener.result()) is None:
             if now() >= deadline:
-                raise ClientAuthenticationError(
+                raise SignInTimedOut(
                     message=f"Timed out after waiting {timeout:g} seconds for the user to authenticate"
                 )
             yield Sleep(REDIRECT_POLL)
@@ -244,7 +249,7 @@ def device_code_sign_in(
                 raise
         if now() >= deadline:
             if timed:
-                raise ClientAuthenticationError(
+                raise SignInTimedOut(
                     message=f"Timed out waiting for user to authenticate (timeout={timeout:g} seconds)"
                 )
             raise ClientAuthenticationError(

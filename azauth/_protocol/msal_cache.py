@@ -215,6 +215,8 @@ class UserTokenKey:
 
     def _accounts(self, document: Document) -> set[str]:
         """The home account ids of this key's username (and home account id, if given) in this environment."""
+        if not self.username:  # nobody signed in yet: the key only saves
+            return set()
         wanted = self.username.lower()
         return {
             str(entry["home_account_id"])

@@ -10,24 +10,13 @@ from typing import Any
 
 import pytest
 
-import azauth._io.persistence
 from azauth.emulator import Emulator
 from azauth.emulator._user_grants import EmulatedUser
-from tests.persistence.persistence_helpers import no_encryption
+from tests.persistence.conftest import home, plaintext_cache  # caches are plain files under tmp_path
+
+__all__ = ["home", "plaintext_cache"]
 
 SCRIPT = Path(__file__).with_name("scripted_browser.py")
-
-
-@pytest.fixture(autouse=True)
-def plaintext_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(azauth._io.persistence, "_encrypted_persistence", no_encryption)
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
 
 
 @pytest.fixture

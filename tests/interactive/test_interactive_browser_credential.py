@@ -187,3 +187,46 @@ def test_given_redirect_uri_and_no_browser(
 def test_bad_redirect_uri(mode: Mode, uri: str) -> None:
     with pytest.raises(ValueError, match="redirect_uri"):
         mode.module.InteractiveBrowserCredential(redirect_uri=uri)
+
+
+def test_async_sign_in_leaves_the_event_loop_free(
+    emu: Emulator, app: str, user: EmulatedUser, browser: ScriptedBrowser, home: Path
+) -> None:
+    import asyncio
+
+    import azauth.aio
+
+    browser.plan(user)
+
+    async def main() -> int:
+        ticks, done = 0, False
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not done:
+                await asyncio.sleep(0.005)
+                ticks += 1
+
+        task = asyncio.create_task(ticker())
+        async with azauth.aio.InteractiveBrowserCredential(
+            client_id=app, environ={"BROWSER": browser.command, "HOME": str(home)}, **connect(emu)
+        ) as cred:
+            await cred.get_token(SCOPE)
+        done = True
+        await task
+        return ticks
+
+    # the browser (a process) runs in a worker thread and the redirect is awaited with asyncio.sleep: other tasks
+    # run meanwhile (a blocked loop would let the ticker run at most once)
+    assert asyncio.run(main()) >= 3
+
+
+def test_in_a_chain_a_timeout_lets_the_next_credential_try(
+    mode: Mode, emu: Emulator, app: str, browser: ScriptedBrowser, home: Path, clock: FakeClock
+) -> None:
+    browser.plan(None, "ignore")
+    waiting = credential(mode, emu, app, browser, home, timeout=5)
+    fallback = mode.module.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **connect(emu))
+    chain = mode.module.ChainedTokenCredential(waiting, fallback)
+    assert emu.decode_token(mode.wait(chain.get_token(SCOPE)).token)["appid"] == emu.client_id
+    mode.close(chain)

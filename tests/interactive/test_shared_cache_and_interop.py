@@ -77,7 +77,7 @@ def azauth_signs_in(mode: Mode, emu: Emulator, user: EmulatedUser, client_id: st
 def test_shared_token_cache_reads_what_azure_identity_wrote(
     mode: Mode, emu: Emulator, user: EmulatedUser, dev_app: str, same_home: Path
 ) -> None:
-    azure_identity_signs_in(emu, user, dev_app)
+    record = azure_identity_signs_in(emu, user, dev_app)
     cred = mode.module.SharedTokenCacheCredential(environ={"HOME": str(same_home)}, **connect(emu))
     assert cred.unavailable_reason() is None and cred.supported()
     before = emu.count("token")
@@ -91,7 +91,17 @@ def test_shared_token_cache_reads_what_azure_identity_wrote(
     again = mode.module.SharedTokenCacheCredential(user.username, environ={"HOME": str(same_home)}, **connect(emu))
     mode.wait(again.get_token(GRAPH))
     assert emu.count("token") == before + 1
+    # a claims challenge skips the cached token and goes to Entra with the claims
+    challenge = '{"access_token": {"nbf": {"essential": true, "value": "1700000000"}}}'
+    mode.wait(again.get_token(GRAPH, claims=challenge))
+    assert emu.count("token") == before + 2 and json.loads(emu.requests[-1].form["claims"])["access_token"]["nbf"]
     mode.close(again)
+    # azure-identity's record names the account and app (SilentAuthenticationCredential's role)
+    by_record = mode.module.SharedTokenCacheCredential(
+        authentication_record=record, environ={"HOME": str(same_home)}, connection_verify=emu.ca_path
+    )
+    assert emu.decode_token(mode.wait(by_record.get_token(STORAGE)).token)["oid"] == user.object_id
+    mode.close(by_record)
 
 
 def test_record_and_cache_from_azure_identity_sign_in_azauth_silently(
@@ -167,7 +177,9 @@ def test_account_selection(mode: Mode, emu: Emulator, dev_app: str, home: Path) 
     emu.revoke_refresh_tokens(bob)
     with pytest.raises(azauth.errors.ClientAuthenticationError) as refused:
         mode.wait(by_name.get_token(STORAGE))
-    assert not isinstance(refused.value, CredentialUnavailableError)  # it tried: the chain stops here
+    assert not isinstance(refused.value, CredentialUnavailableError)  # it tried and failed
+    chain = mode.module.ChainedTokenCredential(by_name, by_tenant)  # in a chain, a stale cache lets the next try
+    assert emu.decode_token(mode.wait(chain.get_token(STORAGE)).token)["oid"] == alice.object_id
     for cred in (several, by_name, by_tenant, nobody):
         mode.close(cred)
 
