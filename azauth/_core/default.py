@@ -315,6 +315,8 @@ class DefaultCore(ChainedCore, config_type="default"):
         require_envvar: RequireTokenCredentialsVariable = False,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
+        if "tenant_id" in kwargs:  # azure-identity's wording: each member has its own tenant keyword
+            raise TypeError("'tenant_id' is not supported in DefaultAzureCredential.")
         check_runtime_options(type(self).__name__, kwargs)
         given = kwargs.get("environ")
         environ: Mapping[str, str] = given if given is not None else self._default_environ()
