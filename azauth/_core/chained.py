@@ -39,8 +39,15 @@ def chain_failure_message(owner: str, history: list[tuple[str, str]]) -> str:
 
 
 def static_reason(credential: Any) -> str | None:
-    """Why ``credential`` cannot answer, as far as it can tell without network or process (azauth cores only)."""
-    return credential.unavailable_reason() if isinstance(credential, CredentialCore) else None
+    """Why ``credential`` cannot answer, as far as it can tell without network or process (azauth cores only);
+    a check that fails says nothing: the credential is then asked, and reports its own error."""
+    if not isinstance(credential, CredentialCore):
+        return None
+    try:
+        return credential.unavailable_reason()
+    except Exception as exc:  # e.g. an unreadable cache file: the member's own flow says what is wrong
+        _LOGGER.debug("%s.unavailable_reason() failed: %s", type(credential).__name__, type(exc).__name__)
+        return None
 
 
 class ChainedCore(CredentialCore, config_type="chain"):
