@@ -225,3 +225,14 @@ def test_a_plain_chain_walks_from_the_start_and_shares_one_walk(mode: Mode, emu:
     mode.wait(chain.get_token(SCOPE))
     assert first.calls == calls + 1  # as azure-identity's: a plain chain asks its members in order every time
     mode.close(chain)
+
+
+def test_a_failing_availability_check_lets_the_member_speak_for_itself(mode: Mode, emu: Emulator) -> None:
+    class Unsure(mode.module.ClientSecretCredential):  # type: ignore[name-defined,misc]
+        def unavailable_reason(self) -> str | None:
+            raise OSError("the check itself broke")
+
+    chain = mode.module.ChainedTokenCredential(Unsure(emu.tenant_id, emu.client_id, emu.client_secret, **connect(emu)))
+    token = mode.wait(chain.get_token(SCOPE))
+    assert emu.decode_token(token.token)["appid"] == emu.client_id
+    mode.close(chain)
