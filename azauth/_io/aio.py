@@ -127,20 +127,22 @@ async def arun_process(step: RunProcess) -> ProcessResult:
     )
     assert process.stdout is not None and process.stderr is not None
     program = step.argv[0]
+    readers = [
+        asyncio.ensure_future(_read_bounded(stream, step.max_output, program))
+        for stream in (process.stdout, process.stderr)
+    ]
 
     async def communicate() -> tuple[bytes, bytes, int]:
-        assert process.stdout is not None and process.stderr is not None
-        stdout, stderr = await asyncio.gather(
-            _read_bounded(process.stdout, step.max_output, program),
-            _read_bounded(process.stderr, step.max_output, program),
-        )
+        stdout, stderr = await asyncio.gather(*readers)
         return stdout, stderr, await process.wait()
 
     try:
         stdout, stderr, returncode = await asyncio.wait_for(communicate(), step.timeout)
     except BaseException as exc:
-        kill_group(process.pid)
-        await asyncio.shield(process.wait())
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+        await asyncio.shield(_stop(process))
         if isinstance(exc, asyncio.TimeoutError):
             raise TimeoutError(timeout_message(program, step.timeout)) from None
         raise
@@ -158,6 +160,26 @@ async def _read_bounded(stream: asyncio.StreamReader, limit: int, program: str) 
         if size > limit:
             raise ProcessOutputTooLarge(f"{program} wrote more than {limit} bytes")
         chunks.append(chunk)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    """Kill the process group, drain the pipes to their end (asyncio wakes ``wait()`` only once they are
+    closed) and reap the child. A process that left the group and keeps a pipe open gets 5 seconds, then the
+    pipes are closed under it."""
+    kill_group(process.pid)
+    streams = [s for s in (process.stdout, process.stderr) if s is not None]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(_drain(s) for s in streams), process.wait()), 5)
+    except asyncio.TimeoutError:
+        transport = getattr(process, "_transport", None)
+        if transport is not None:
+            transport.close()
+        await process.wait()
+
+
+async def _drain(stream: asyncio.StreamReader) -> None:
+    while await stream.read(65536):
+        pass
 
 
 class AsyncCredential(CredentialCore):
