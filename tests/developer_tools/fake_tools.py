@@ -103,9 +103,10 @@ class FakeTools:
         tool.behave()
         return tool
 
-    def only_on_path(self) -> None:
-        """Make the fake directory the whole ``PATH``: a real tool installed on the machine is not found."""
-        self._monkeypatch.setenv("PATH", str(self.directory))
+    def only_on_path(self, *also: str) -> None:
+        """Make the fake directory the whole ``PATH`` (with ``also`` after it): a real tool installed on the
+        machine is not found."""
+        self._monkeypatch.setenv("PATH", os.pathsep.join((str(self.directory), *also)))
 
 
 def alive(pid: int) -> bool:
