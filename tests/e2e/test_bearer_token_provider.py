@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import aiohttp
-import httpx2
 import openai
 import pytest
 import requests
@@ -79,9 +78,9 @@ def test_openai_client(
         "max_retries": 0,
     }
     if mode.is_async:
-        client: Any = openai.AsyncAzureOpenAI(http_client=httpx2.AsyncClient(verify=verify), **options)
+        client: Any = openai.AsyncAzureOpenAI(http_client=openai.DefaultAsyncHttpxClient(verify=verify), **options)
     else:
-        client = openai.AzureOpenAI(http_client=httpx2.Client(verify=verify), **options)
+        client = openai.AzureOpenAI(http_client=openai.DefaultHttpxClient(verify=verify), **options)
     for _ in range(2):
         completion = mode.wait(
             client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
