@@ -53,6 +53,14 @@ _META_TENANTS = ("common", "organizations", "consumers")
 _OIDC_SCOPES = frozenset({"openid", "profile", "offline_access"})
 _OID_NAMESPACE = uuid.UUID("6f0b7f43-5f4e-4d3e-9d7c-2b1f3c9a0e11")
 
+_CLOUD_METADATA = {  # the public cloud's fields of both discovery documents
+    "tenant_region_scope": "WW",
+    "cloud_instance_name": "microsoftonline.com",
+    "cloud_graph_host_name": "graph.windows.net",
+    "msgraph_host": "graph.microsoft.com",
+    "rbac_url": "https://pas.windows.net",
+}
+
 _signing_lock = threading.Lock()
 _signing: tuple[rsa.RSAPrivateKey, x509.Certificate, str] | None = None
 
@@ -575,11 +583,7 @@ class Emulator(UserGrantsMixin):
                 "email",
             ],
             "kerberos_endpoint": f"{base}/kerberos",
-            "tenant_region_scope": "WW",
-            "cloud_instance_name": "microsoftonline.com",
-            "cloud_graph_host_name": "graph.windows.net",
-            "msgraph_host": "graph.microsoft.com",
-            "rbac_url": "https://pas.windows.net",
+            **_CLOUD_METADATA,
         }
         return self._ok(request, doc)
 
@@ -604,11 +608,7 @@ class Emulator(UserGrantsMixin):
             "frontchannel_logout_supported": True,
             "end_session_endpoint": f"{base}/oauth2/logout",
             "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce", "tid", "ver"],
-            "tenant_region_scope": "WW",
-            "cloud_instance_name": "microsoftonline.com",
-            "cloud_graph_host_name": "graph.windows.net",
-            "msgraph_host": "graph.microsoft.com",
-            "rbac_url": "https://pas.windows.net",
+            **_CLOUD_METADATA,
         }
         return self._ok(request, doc)
 
