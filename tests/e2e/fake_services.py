@@ -68,7 +68,9 @@ class FakeServices:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-services")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True, name="fake-services"
+        )  # a short poll interval: shutdown() returns promptly
 
     def __enter__(self) -> FakeServices:
         self._thread.start()
