@@ -11,11 +11,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
+from .authentication_record import AuthenticationRecord
 from .cache_options import TokenCachePersistenceOptions
 
 __all__ = [
     "AdditionallyAllowedTenants",
     "AssertionFunc",
+    "AuthRecord",
     "AuthorityHost",
     "AuthorizationCode",
     "AzureArcKeyDirectory",
@@ -26,10 +28,16 @@ __all__ = [
     "ClientAssertionFunc",
     "ClientId",
     "ClientSecret",
+    "DeviceCodeTimeout",
+    "DisableAutomaticAuthentication",
     "DisableInstanceDiscovery",
     "EnableSupportLogging",
     "ImdsProbe",
     "ImdsProbeTimeout",
+    "InteractiveClientId",
+    "InteractiveRedirectUri",
+    "InteractiveTimeout",
+    "LoginHint",
     "ManagedIdentityClientId",
     "ManagedIdentityConfig",
     "ManagedIdentityDeadline",
@@ -37,9 +45,12 @@ __all__ = [
     "OptionalClientSecret",
     "OptionalTenantId",
     "Param",
+    "PromptCallback",
     "RedirectUri",
     "SendCertificateChain",
     "ServiceConnectionId",
+    "SharedCacheTenantId",
+    "SharedCacheUsername",
     "SystemAccessToken",
     "TenantId",
     "TokenFilePath",
@@ -202,4 +213,55 @@ AzureArcKeyDirectory = Annotated[
         "The Azure Arc agent's token directory: the only place a challenge's key file is read from. Default:"
         " /var/opt/azcmagent/tokens on Linux, %ProgramData%\\AzureConnectedMachineAgent\\Tokens on Windows."
     ),
+]
+InteractiveClientId = Annotated[
+    str,
+    Param(
+        "Client ID of the Microsoft Entra application users sign in to. Default: the Azure development application"
+        " (04b07795-8ddb-461a-bbee-02f9e1bf7b46); register your own for production."
+    ),
+]
+LoginHint = Annotated[
+    str | None, Param("A username suggestion to pre-fill the sign-in page's username field; the user may pick another.")
+]
+InteractiveRedirectUri = Annotated[
+    str | None,
+    Param(
+        "The redirect URI registered for client_id, e.g. 'http://localhost:8400' (a loopback URL with a port); the"
+        " credential listens there. Default: http://localhost on a free port."
+    ),
+]
+InteractiveTimeout = Annotated[float, Param("Seconds to wait for the user to complete authentication (default 300).")]
+DeviceCodeTimeout = Annotated[
+    float | None,
+    Param("Seconds to wait for the user to authenticate. Default: the device code's lifetime (about 15 minutes)."),
+]
+PromptCallback = Annotated[
+    Callable[..., object] | None,
+    Param(
+        "Called with (verification_uri, user_code, expires_on) to tell the user how to sign in; the async credential"
+        " also accepts a coroutine function. Default: print Microsoft Entra ID's message."
+    ),
+]
+AuthRecord = Annotated[
+    AuthenticationRecord | None,
+    Param(
+        "The AuthenticationRecord a previous authenticate() returned: the account the credential signs in silently"
+        " (from the persistent cache) before asking the user."
+    ),
+]
+DisableAutomaticAuthentication = Annotated[
+    bool,
+    Param(
+        "Raise AuthenticationRequiredError instead of asking the user when interaction would be needed; call"
+        " authenticate() to sign in."
+    ),
+]
+SharedCacheUsername = Annotated[
+    str | None,
+    Param("Username (typically an email address) of the cached account to use, when the cache holds several."),
+]
+SharedCacheTenantId = Annotated[
+    str | None,
+    Param("Home tenant of the cached account to use, when the cache holds several; tokens come from 'organizations'."),
 ]

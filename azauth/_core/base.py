@@ -35,14 +35,16 @@ CORE_TYPES: dict[str, type[CredentialCore]] = {}
 
 
 class TokenRequest:
-    """One token request's options, with the tenant already resolved."""
+    """One token request's options, with the tenant already resolved; ``interactive``: the user asked to sign in
+    (``authenticate()``), so no cached or silently refreshed token will do."""
 
-    __slots__ = ("claims", "enable_cae", "tenant")
+    __slots__ = ("claims", "enable_cae", "interactive", "tenant")
 
-    def __init__(self, tenant: str, claims: str | None, enable_cae: bool) -> None:
+    def __init__(self, tenant: str, claims: str | None, enable_cae: bool, interactive: bool = False) -> None:
         self.tenant = tenant
         self.claims = claims
         self.enable_cae = enable_cae
+        self.interactive = interactive
 
 
 class CredentialCore:
@@ -190,19 +192,25 @@ class CredentialCore:
         key: CacheKey | None,
         method: str,
     ) -> Flow[CacheEntry]:
-        """Request a new token, cache it, and keep serving a still-valid token when a refresh fails."""
+        """Request a new token, cache it, and keep serving a still-valid token when a refresh fails.
+
+        ``method`` ``"authenticate"`` is a user's request to sign in: no cached token will do
+        (``TokenRequest.interactive``).
+        """
         name = type(self).__name__
+        interactive = method == "authenticate"
         in_chain = within_credential_chain.get()
-        stale = self._cached(key, claims, until_expiry=True)
+        stale = None if interactive else self._cached(key, claims, until_expiry=True)
         store: TokenStore | None = None
         try:
             validate_scopes(scopes, method=method)
-            request = TokenRequest(self.resolve_tenant(tenant_id), claims or None, bool(enable_cae))
+            request = TokenRequest(self.resolve_tenant(tenant_id), claims or None, bool(enable_cae), interactive)
             stored_key = None if self._persistence is None or key is None else self._persisted_key(scopes, request)
             if stored_key is not None:
                 store = yield from self._token_store(request.enable_cae)  # consulted on a miss only
             if store is not None and stored_key is not None and key is not None:
-                found = None if request.claims else (yield Blocking(store.lookup, (stored_key, self._clock())))
+                skip = request.claims or request.interactive
+                found = None if skip else (yield Blocking(store.lookup, (stored_key, self._clock())))
                 if found is not None:
                     entry = CacheEntry(found, self._clock())
                     self._tokens[key] = entry

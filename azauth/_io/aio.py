@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
@@ -13,12 +14,26 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOpt
 from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
-from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
+from .._protocol.steps import (
+    Blocking,
+    Delegate,
+    Flow,
+    ListenForRedirect,
+    OpenBrowser,
+    ProcessResult,
+    Prompt,
+    RunProcess,
+    Send,
+    Sleep,
+    Step,
+)
+from ..authentication_record import AuthenticationRecord
+from .interactive import open_browser, print_prompt, start_listener
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
 from .tls_pin import check_pinned_certificate
 
-__all__ = ["AsyncCredential", "AsyncSender", "arun"]
+__all__ = ["AsyncCredential", "AsyncSender", "AsyncUserCredential", "arun"]
 
 T = TypeVar("T")
 _time = time.time
@@ -83,6 +98,15 @@ class AsyncSender:
             return None
         if isinstance(step, RunProcess):
             return await arun_process(step)
+        if isinstance(step, ListenForRedirect):
+            return await asyncio.to_thread(start_listener, step)
+        if isinstance(step, OpenBrowser):
+            return await asyncio.to_thread(open_browser, step)
+        if isinstance(step, Prompt):
+            result = print_prompt(step)  # a plain function or a coroutine function
+            if inspect.isawaitable(result):
+                await result
+            return None
         raise TypeError(f"unknown step {step!r}")
 
     async def open(self) -> None:
@@ -233,3 +257,37 @@ class AsyncCredential(CredentialCore):
 
     async def __aexit__(self, *args: Any) -> None:
         await self.close()
+
+
+class AsyncUserCredential(AsyncCredential):
+    """AsyncCredential plus ``authenticate()``, for the credentials a user signs in with."""
+
+    _authenticate_flow: Callable[..., Flow[AuthenticationRecord]]
+
+    async def authenticate(
+        self,
+        *,
+        scopes: Iterable[str] | None = None,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AuthenticationRecord:
+        """Interactively authenticate a user. This method will always generate a challenge to the user.
+
+        :keyword Iterable[str] scopes: scopes to request during authentication, such as those provided by
+          :func:`AuthenticationRequiredError.scopes`. If provided, successful authentication will cache an access token
+          for these scopes.
+        :keyword str claims: additional claims required in the token, such as those provided by
+          :func:`AuthenticationRequiredError.claims`
+        :keyword str tenant_id: optional tenant to include in the token request.
+        :keyword bool enable_cae: indicates whether to enable Continuous Access Evaluation (CAE) for the requested
+            token. Access tokens retrieved with CAE enabled will be cached separately from other tokens.
+            Defaults to False.
+        :return: An AuthenticationRecord containing the authenticated user's information.
+        :rtype: ~azauth.AuthenticationRecord
+        :raises ~azure.core.exceptions.ClientAuthenticationError: authentication failed. The error's ``message``
+          attribute gives a reason.
+        """
+        flow = self._authenticate_flow(scopes, claims, tenant_id, enable_cae)
+        return await arun(flow, self._sender)

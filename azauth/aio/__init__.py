@@ -10,14 +10,19 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 _EXPORTS = {
+    "AuthenticationRecord": ("azauth.authentication_record", "AuthenticationRecord"),
+    "AuthenticationRequiredError": ("azauth.errors", "AuthenticationRequiredError"),
     "CertificateCredential": ("azauth.aio._credentials", "CertificateCredential"),
     "ChainedTokenCredential": ("azauth.aio._credentials", "ChainedTokenCredential"),
     "ClientAssertionCredential": ("azauth.aio._credentials", "ClientAssertionCredential"),
     "ClientSecretCredential": ("azauth.aio._credentials", "ClientSecretCredential"),
     "AuthorizationCodeCredential": ("azauth.aio._credentials", "AuthorizationCodeCredential"),
     "AzurePipelinesCredential": ("azauth.aio._credentials", "AzurePipelinesCredential"),
+    "DeviceCodeCredential": ("azauth.aio._credentials", "DeviceCodeCredential"),
     "EnvironmentCredential": ("azauth.aio._credentials", "EnvironmentCredential"),
+    "InteractiveBrowserCredential": ("azauth.aio._credentials", "InteractiveBrowserCredential"),
     "OnBehalfOfCredential": ("azauth.aio._credentials", "OnBehalfOfCredential"),
+    "SharedTokenCacheCredential": ("azauth.aio._credentials", "SharedTokenCacheCredential"),
     "UsernamePasswordCredential": ("azauth.aio._credentials", "UsernamePasswordCredential"),
     "WorkloadIdentityCredential": ("azauth.aio._credentials", "WorkloadIdentityCredential"),
     "ManagedIdentityCredential": ("azauth.aio._credentials", "ManagedIdentityCredential"),
@@ -28,6 +33,8 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "AuthenticationRecord",
+    "AuthenticationRequiredError",
     "AuthorizationCodeCredential",
     "AzurePipelinesCredential",
     "CertificateCredential",
@@ -35,9 +42,12 @@ __all__ = [
     "ClientAssertionCredential",
     "ClientSecretCredential",
     "ConfigError",
+    "DeviceCodeCredential",
     "EnvironmentCredential",
+    "InteractiveBrowserCredential",
     "ManagedIdentityCredential",
     "OnBehalfOfCredential",
+    "SharedTokenCacheCredential",
     "TokenCachePersistenceOptions",
     "UsernamePasswordCredential",
     "WorkloadIdentityCredential",
@@ -48,9 +58,10 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:
     from .._io.token_provider import get_async_bearer_token_provider as get_bearer_token_provider
+    from ..authentication_record import AuthenticationRecord
     from ..cache_options import TokenCachePersistenceOptions
     from ..config.factory import async_credential_from_config as credential_from_config
-    from ..errors import ConfigError
+    from ..errors import AuthenticationRequiredError, ConfigError
     from ._credentials import (
         AuthorizationCodeCredential,
         AzurePipelinesCredential,
@@ -58,9 +69,12 @@ if TYPE_CHECKING:
         ChainedTokenCredential,
         ClientAssertionCredential,
         ClientSecretCredential,
+        DeviceCodeCredential,
         EnvironmentCredential,
+        InteractiveBrowserCredential,
         ManagedIdentityCredential,
         OnBehalfOfCredential,
+        SharedTokenCacheCredential,
         UsernamePasswordCredential,
         WorkloadIdentityCredential,
     )

@@ -15,6 +15,9 @@ Notes on behaviour:
   rejected with AADSTS700024.
 * ``token_delay`` applies to both the Entra token endpoint and the IMDS token endpoint.
 * ``LoggedRequest.headers`` keys are lower-cased.
+* Users sign in on real HTML pages: ``GET /{tenant}/oauth2/v2.0/authorize`` (username, password, the user's
+  ``mfa_code`` when ``mfa_required``, consent; PKCE checked at redemption) and ``/devicelogin`` for device codes
+  (``approve_device_code``/``decline_device_code`` do the same from a test; ``emu.clock`` is their time).
 """
 
 from ._azurite import Azurite, AzuriteError

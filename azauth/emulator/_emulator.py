@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import _certs
+from ._device_code import DeviceCodeMixin
 from ._errors import EntraError, entra_timestamp, error_body, new_id
 from ._http import ENDPOINT_KINDS, FaultSpec, LoggedRequest, Request, Response, Route, Server
 from ._jwt import (
@@ -39,6 +40,7 @@ from ._jwt import (
     verify_signature,
 )
 from ._managed_identity import ManagedIdentityHosts
+from ._sign_in import SignInMixin
 from ._token_shapes import TOKEN_VERSIONS, access_token_claims, access_token_version, issuer_for, v1_issuer, v2_issuer
 from ._user_grants import UserGrantsMixin
 
@@ -93,7 +95,7 @@ class _ManagedIdentity:
     system_assigned: bool
 
 
-class Emulator(UserGrantsMixin):
+class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
     """A loopback Microsoft Entra ID: HTTPS token/discovery server plus a plain-HTTP IMDS server.
 
     Access tokens are RS256 JWTs shaped per resource as Entra issues them: v1.0 (``iss`` =
@@ -122,6 +124,8 @@ class Emulator(UserGrantsMixin):
         self.token_delay: float = 0.0
         self._access_token_version: str | None = None
         self._init_user_grants()
+        self._init_sign_in()
+        self._init_device_codes()
         self.tenant_id: str = self.add_tenant()
         self.client_secret: str = "emu~" + uuid.uuid4().hex
         self.client_id: str = self.add_app(secrets=[self.client_secret])
@@ -511,6 +515,7 @@ class Emulator(UserGrantsMixin):
             Route("GET", re.compile(rf"/{t}/discovery/(?:v2\.0/)?keys"), "jwks", self._keys),
             Route("POST", re.compile(rf"/{t}/oauth2/v2\.0/token"), "token", self._token),
             *self._user_grant_routes(),
+            *self._device_code_routes(),
         ]
 
     def _tenant_or_error(self, segment: str, error: str = "invalid_request") -> str:
