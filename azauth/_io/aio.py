@@ -13,6 +13,7 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOpt
 from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
+from .._protocol.certificates import AssertionAlgorithm
 from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
@@ -73,7 +74,7 @@ class AsyncSender:
                 await asyncio.to_thread(
                     check_pinned_certificate, step.request.url, step.pinned_sha1, step.connect_timeout
                 )
-            return to_reply(await self._get_pipeline().run(step.request, **send_options(step)))
+            return to_reply(await self._get_pipeline().run(step.request, **send_options(step, self._options)))
         if isinstance(step, Delegate):
             return await adelegate(step)
         if isinstance(step, Blocking):
@@ -86,12 +87,22 @@ class AsyncSender:
         raise TypeError(f"unknown step {step!r}")
 
     async def open(self) -> None:
+        """Enter the pipeline and so the transport (a ``transport=`` given by the user included)."""
         await self._get_pipeline().__aenter__()
 
     async def close(self) -> None:
+        """Exit the pipeline and so close the transport; a user's transport is closed even if never used."""
+        if self._pipeline is None and self._options.get("transport") is not None:
+            self._get_pipeline()
         pipeline, self._pipeline = self._pipeline, None
         if pipeline is not None:
             await pipeline.__aexit__(None, None, None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_options": self._options}  # the pipeline (bound to a loop) is rebuilt on the other side
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["_options"])  # type: ignore[misc]
 
 
 async def adelegate(step: Delegate) -> AccessTokenInfo:
@@ -138,6 +149,9 @@ class AsyncCredential(CredentialCore):
 
     def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> FileTokenStore:
         return open_token_store(settings, cae)
+
+    def _mode_assertion_algorithm(self) -> AssertionAlgorithm:
+        return "PS256"  # azure-identity's async client: PS256 with x5t#S256 (sync goes through msal: RS256)
 
     async def get_token(
         self,
@@ -229,6 +243,7 @@ class AsyncCredential(CredentialCore):
         for child in self._child_credentials():  # type: ignore[attr-defined]
             if hasattr(child, "__aenter__"):
                 await child.__aenter__()
+        await self._sender.open()  # type: ignore[attr-defined]
         return self
 
     async def __aexit__(self, *args: Any) -> None:

@@ -67,7 +67,7 @@ class SyncSender:
         if isinstance(step, Send):
             if step.pinned_sha1:
                 check_pinned_certificate(step.request.url, step.pinned_sha1, step.connect_timeout)
-            return to_reply(self._get_pipeline().run(step.request, **send_options(step)))
+            return to_reply(self._get_pipeline().run(step.request, **send_options(step, self._options)))
         if isinstance(step, Delegate):
             return delegate(step)
         if isinstance(step, Blocking):
@@ -80,13 +80,23 @@ class SyncSender:
         raise TypeError(f"unknown step {step!r}")
 
     def open(self) -> None:
+        """Enter the pipeline and so the transport (a ``transport=`` given by the user included)."""
         self._get_pipeline().__enter__()
 
     def close(self) -> None:
+        """Exit the pipeline and so close the transport; a user's transport is closed even if never used."""
+        if self._pipeline is None and self._options.get("transport") is not None:
+            self._get_pipeline()
         with self._lock:
             pipeline, self._pipeline = self._pipeline, None
         if pipeline is not None:
             pipeline.__exit__(None, None, None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_options": self._options}  # the pipeline and the lock are rebuilt on the other side
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["_options"])  # type: ignore[misc]
 
 
 def delegate(step: Delegate) -> AccessTokenInfo:
@@ -219,6 +229,7 @@ class SyncCredential(CredentialCore):
         for child in self._child_credentials():  # type: ignore[attr-defined]
             if hasattr(child, "__enter__"):
                 child.__enter__()
+        self._sender.open()  # type: ignore[attr-defined]
         return self
 
     def __exit__(self, *args: Any) -> None:
