@@ -12,6 +12,7 @@ from azure.core.credentials import AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError, ServiceResponseError
 
 from .._protocol import entra
+from .._protocol.certificates import AssertionAlgorithm
 from .._protocol.msal_cache import AppTokenKey
 from .._protocol.steps import Blocking, Flow
 from .._protocol.tenants import resolve_tenant
@@ -84,6 +85,14 @@ class CredentialCore:
     def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> TokenStore:
         """Open the persistent token cache (blocking: called through a ``Blocking`` step)."""
         raise NotImplementedError
+
+    def _mode_assertion_algorithm(self) -> AssertionAlgorithm:
+        """How this mode's azure-identity counterpart signs certificate assertions (sync: msal's RS256)."""
+        return "RS256"
+
+    def assertion_algorithm(self, tenant: str) -> AssertionAlgorithm:
+        """The algorithm of a certificate assertion for ``tenant``: the mode's, but RS256 for ADFS."""
+        return "RS256" if tenant.lower() == "adfs" else self._mode_assertion_algorithm()
 
     # shared construction ----------------------------------------------------------------------
     def _setup(

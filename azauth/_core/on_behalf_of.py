@@ -87,8 +87,10 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
             )
             if value
         ]
+        if not given:  # azure-identity's wording and type
+            raise TypeError('Either "client_certificate", "client_secret", or "client_assertion_func" must be provided')
         if len(given) != 1:
-            found = f"got {' and '.join(given)}" if given else "got none"
+            found = f"got {' and '.join(given)}"
             raise ValueError(
                 "OnBehalfOfCredential requires exactly one of client_secret, client_certificate or"
                 f" client_assertion_func ({found})"
@@ -120,15 +122,21 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
     def _cache_scope(self) -> str:
         return f"user_assertion:{self._assertion_hash}"
 
-    def _client_auth(self) -> Flow[user_grants.ClientAuth]:
+    def _client_auth(self, tenant: str) -> Flow[user_grants.ClientAuth]:
         if self._secret is not None:
             return user_grants.ClientAuth(secret=self._secret.reveal())
         certificate = self._certificate
         if certificate is not None:
             client_id = self._client_id or ""
+            algorithm = self.assertion_algorithm(tenant)
             return user_grants.ClientAuth(
                 assertion=lambda audience: sign_assertion(
-                    certificate, client_id, audience, now=self._clock(), send_chain=self._send_chain
+                    certificate,
+                    client_id,
+                    audience,
+                    now=self._clock(),
+                    send_chain=self._send_chain,
+                    algorithm=algorithm,
                 )
             )
         assert self._assertion_func is not None
@@ -141,7 +149,7 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
         return user_grants.ClientAuth(assertion=lambda _audience: assertion.strip())
 
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
-        client = yield from self._client_auth()
+        client = yield from self._client_auth(request.tenant)
         return (
             yield from user_grants.on_behalf_of(
                 entra.token_url(self._authority, request.tenant),
