@@ -18,7 +18,7 @@ from ..params import (
 )
 from .base import CredentialCore, TokenRequest, unavailable
 from .runtime import RuntimeOptions
-from .secret import SecretValue
+from .._secret import SecretValue
 
 __all__ = ["AzurePipelinesCore"]
 

@@ -11,6 +11,7 @@ from typing_extensions import Unpack
 
 from .._protocol.steps import Flow
 from ..params import AdditionallyAllowedTenants, AuthorityHost, DisableInstanceDiscovery
+from .._secret import SecretValue
 from .base import CredentialCore, TokenRequest, unavailable
 from .certificate import CertificateCore
 from .client_secret import ClientSecretCore
@@ -79,6 +80,14 @@ class EnvironmentCore(CredentialCore, config_type="environment"):
         disable_instance_discovery: DisableInstanceDiscovery = False,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
+        self._arguments = SecretValue(
+            {  # rebuilt from them when unpickled (see CredentialCore)
+                "authority": authority,
+                "additionally_allowed_tenants": additionally_allowed_tenants,
+                "disable_instance_discovery": disable_instance_discovery,
+                **kwargs,
+            }
+        )
         given = kwargs.get("environ")
         environ: Mapping[str, str] = given if given is not None else self._default_environ()
         self._environ = environ

@@ -27,7 +27,7 @@ from ..params import (
 from .base import CredentialCore, TokenRequest
 from .persistence import PersistedKey, TokenStore
 from .runtime import RuntimeOptions
-from .secret import SecretValue
+from .._secret import SecretValue
 
 __all__ = ["UsernamePasswordCore"]
 
