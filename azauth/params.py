@@ -27,7 +27,6 @@ __all__ = [
     "ClientId",
     "ClientSecret",
     "DisableInstanceDiscovery",
-    "EnableSupportLogging",
     "ImdsProbe",
     "ImdsProbeTimeout",
     "ManagedIdentityClientId",
@@ -143,13 +142,6 @@ RedirectUri = Annotated[
     str, Param("The application's redirect URI; must match the URI used to request the authorization code.")
 ]
 Username = Annotated[str, Param("The user's username (usually an email address).")]
-EnableSupportLogging = Annotated[
-    bool,
-    Param(
-        "Accepted for compatibility with azure-identity, where it enables msal's support logging; azauth sends"
-        " these grants itself and never logs personal data."
-    ),
-]
 UserPassword = Annotated[str, Param("The user's password.", secret=True)]
 CachePersistence = Annotated[
     TokenCachePersistenceOptions | None,

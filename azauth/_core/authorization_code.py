@@ -8,6 +8,7 @@ from typing_extensions import Unpack
 
 from .._protocol import entra, user_grants
 from .._protocol.steps import Flow, Sleep
+from .._secret import SecretValue
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
@@ -19,7 +20,6 @@ from ..params import (
 )
 from .base import CredentialCore, TokenRequest
 from .runtime import RuntimeOptions
-from .._secret import SecretValue
 
 __all__ = ["AuthorizationCodeCore"]
 

@@ -10,8 +10,8 @@ from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
 from .._protocol.steps import Flow
-from ..params import AdditionallyAllowedTenants, AuthorityHost, DisableInstanceDiscovery
 from .._secret import SecretValue
+from ..params import AdditionallyAllowedTenants, AuthorityHost, DisableInstanceDiscovery
 from .base import CredentialCore, TokenRequest, unavailable
 from .certificate import CertificateCore
 from .client_secret import ClientSecretCore

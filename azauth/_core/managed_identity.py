@@ -23,6 +23,7 @@ from .._protocol.managed_identity import (
 )
 from .._protocol.managed_identity.flow import ARC_KEY_MAX_BYTES
 from .._protocol.steps import Flow
+from .._secret import SecretValue
 from ..params import (
     AzureArcKeyDirectory,
     ImdsProbe,
@@ -31,7 +32,6 @@ from ..params import (
     ManagedIdentityConfig,
     ManagedIdentityDeadline,
 )
-from .._secret import SecretValue
 from .base import CredentialCore, TokenRequest, unavailable, within_credential_chain
 from .embedded import embed
 from .runtime import RuntimeOptions

@@ -12,6 +12,7 @@ from typing_extensions import Unpack
 from .._protocol import entra, user_grants
 from .._protocol.certificates import ClientCertificate, load_certificate, sign_assertion
 from .._protocol.steps import Blocking, Flow
+from .._secret import SecretValue
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
@@ -27,7 +28,6 @@ from ..params import (
 )
 from .base import CredentialCore, TokenRequest
 from .runtime import RuntimeOptions
-from .._secret import SecretValue
 
 __all__ = ["OnBehalfOfCore"]
 

@@ -13,13 +13,13 @@ from typing_extensions import Unpack
 from .._protocol import entra, user_grants
 from .._protocol.msal_cache import UserTokenKey
 from .._protocol.steps import Blocking, Flow
+from .._secret import SecretValue
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
     CachePersistence,
     ClientId,
     DisableInstanceDiscovery,
-    EnableSupportLogging,
     Username,
     UserPassword,
     UserTenantId,
@@ -27,7 +27,6 @@ from ..params import (
 from .base import CredentialCore, TokenRequest
 from .persistence import PersistedKey, TokenStore
 from .runtime import RuntimeOptions
-from .._secret import SecretValue
 
 __all__ = ["UsernamePasswordCore"]
 
@@ -71,7 +70,6 @@ class UsernamePasswordCore(CredentialCore, config_type="username_password"):
         authority: AuthorityHost = None,
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
         disable_instance_discovery: DisableInstanceDiscovery = False,
-        enable_support_logging: EnableSupportLogging = False,
         cache_persistence_options: CachePersistence = None,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:

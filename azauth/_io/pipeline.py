@@ -162,4 +162,6 @@ def to_reply(response: Any) -> Reply:
     """A fully-read azure-core response as a :class:`Reply`."""
     http = response.http_response
     headers = http.headers
-    return Reply(status=int(http.status_code), headers=dict(headers.items()) if headers else {}, body=response_body(http))
+    return Reply(
+        status=int(http.status_code), headers=dict(headers.items()) if headers else {}, body=response_body(http)
+    )

@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Mapping
+from types import TracebackType
 from typing import Any, TypeVar
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
@@ -232,5 +233,10 @@ class SyncCredential(CredentialCore):
         self._sender.open()  # type: ignore[attr-defined]
         return self
 
-    def __exit__(self, *args: Any) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
         self.close()

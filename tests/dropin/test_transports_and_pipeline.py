@@ -7,10 +7,10 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from azure.core.pipeline.policies import HTTPPolicy, HttpLoggingPolicy, SansIOHTTPPolicy
+from azure.core.pipeline.policies import HttpLoggingPolicy, HTTPPolicy, SansIOHTTPPolicy
+from dropin_helpers import legacy_response, mock_transport, token_payload
 
 from azauth.emulator import Emulator
-from dropin_helpers import legacy_response, mock_transport, token_payload
 from tests.support import SCOPE, Mode, connect
 
 
@@ -109,7 +109,11 @@ def test_policies_keyword_replaces_the_pipeline(mode: Mode, emu: Emulator) -> No
             return await self.next.send(request)
 
     credential = mode.module.ClientSecretCredential(
-        emu.tenant_id, emu.client_id, emu.client_secret, **connect(emu), policies=[AsyncOnly() if mode.is_async else Only()]
+        emu.tenant_id,
+        emu.client_id,
+        emu.client_secret,
+        **connect(emu),
+        policies=[AsyncOnly() if mode.is_async else Only()],
     )
     mode.wait(credential.get_token(SCOPE))
     assert Only.calls == 1
