@@ -176,8 +176,11 @@ class CredentialCore:
     def resolve_tenant(self, requested: str | None) -> str:
         """The tenant a request for ``requested`` goes to (``ClientAuthenticationError`` if not allowed).
 
-        ``AZURE_IDENTITY_DISABLE_MULTITENANTAUTH`` is read at each request, as azure-identity does.
+        ``AZURE_IDENTITY_DISABLE_MULTITENANTAUTH`` is read at each request, as azure-identity does. The configured
+        tenant named in another case is the configured tenant (tenant ids are case-insensitive).
         """
+        if requested and self._tenant_id and requested.lower() == self._tenant_id.lower():
+            requested = None
         return resolve_tenant(
             self._tenant_id,
             requested or None,
