@@ -168,7 +168,8 @@ ManagedIdentityConfig = Annotated[
     Mapping[str, str] | None,
     Param(
         "A user-assigned managed identity by exactly one of its IDs: {'client_id': ...}, {'object_id': ...} or"
-        " {'resource_id': ...}. Not together with client_id."
+        " {'resource_id': ...}. Not together with client_id. Other keys are sent as they are as query parameters"
+        " (e.g. {'mi_res_id': ...}), as azure-identity does."
     ),
 ]
 ManagedIdentityDeadline = Annotated[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 from azure.core.credentials import AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
@@ -11,11 +12,13 @@ from typing_extensions import Unpack
 
 from .._protocol import entra, user_grants
 from .._protocol.certificates import ClientCertificate, load_certificate, sign_assertion
+from .._protocol.msal_cache import OnBehalfOfTokenKey
 from .._protocol.steps import Blocking, Flow
 from .._secret import SecretValue
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
+    CachePersistence,
     CertificateData,
     CertificatePassword,
     ClientAssertionFunc,
@@ -27,6 +30,7 @@ from ..params import (
     UserAssertion,
 )
 from .base import CredentialCore, TokenRequest
+from .persistence import PersistedKey, TokenStore
 from .runtime import RuntimeOptions
 
 __all__ = ["OnBehalfOfCore"]
@@ -56,6 +60,9 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
     :keyword str authority: Authority of a Microsoft Entra endpoint, for example "login.microsoftonline.com".
     :keyword List[str] additionally_allowed_tenants: Specifies tenants in addition to the specified "tenant_id"
         for which the credential may acquire tokens. Add the wildcard value "*" to allow any tenant.
+    :keyword cache_persistence_options: Configuration for persistent token caching. If unspecified, the credential
+        will cache tokens in memory. Persisted tokens are bound to the user assertion they were exchanged for.
+    :paramtype cache_persistence_options: ~azauth.TokenCachePersistenceOptions
 
     Exactly one of client_secret, client_certificate or client_assertion_func must be provided.
     """
@@ -74,6 +81,7 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
         authority: AuthorityHost = None,
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
         disable_instance_discovery: DisableInstanceDiscovery = False,
+        cache_persistence_options: CachePersistence = None,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
         if not client_id:
@@ -117,10 +125,16 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
             authority=authority,
             additionally_allowed_tenants=additionally_allowed_tenants,
             runtime=kwargs,
+            cache_persistence_options=cache_persistence_options,
         )
 
     def _cache_scope(self) -> str:
         return f"user_assertion:{self._assertion_hash}"
+
+    def _persisted_key(self, scopes: tuple[str, ...], request: TokenRequest) -> PersistedKey | None:
+        return OnBehalfOfTokenKey.for_request(
+            self._authority, self._client_id or "", request.tenant, scopes, self._assertion_hash
+        )
 
     def _client_auth(self, tenant: str) -> Flow[user_grants.ClientAuth]:
         if self._secret is not None:
@@ -149,15 +163,21 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
         return user_grants.ClientAuth(assertion=lambda _audience: assertion.strip())
 
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
+        info, _ = yield from self._persisted_token_flow(scopes, request, None, None)
+        return info
+
+    def _persisted_token_flow(
+        self, scopes: tuple[str, ...], request: TokenRequest, store: TokenStore | None, key: PersistedKey | None
+    ) -> Flow[tuple[AccessTokenInfo, Any]]:
+        """The exchange; its whole reply (refresh token, account) is what a persistent cache records."""
         client = yield from self._client_auth(request.tenant)
-        return (
-            yield from user_grants.on_behalf_of(
-                entra.token_url(self._authority, request.tenant),
-                self._client_id or "",
-                scopes,
-                user_assertion=self._user_assertion.reveal(),
-                client=client,
-                now=self._clock,
-                claims=entra.merge_claims(request.claims, request.enable_cae),
-            )
+        reply = yield from user_grants.on_behalf_of_reply(
+            entra.token_url(self._authority, request.tenant),
+            self._client_id or "",
+            scopes,
+            user_assertion=self._user_assertion.reveal(),
+            client=client,
+            now=self._clock,
+            claims=entra.merge_claims(request.claims, request.enable_cae),
         )
+        return reply.info, reply

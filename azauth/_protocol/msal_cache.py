@@ -7,7 +7,8 @@ A user's tokens (from a password or refresh-token grant) are stored as msal's ``
 an ``Account`` (``<home_account_id>-<environment>-<realm>``), an ``AccessToken`` with the account's
 ``home_account_id`` (``<uid>.<utid>`` from ``client_info``), an ``IdToken`` and a ``RefreshToken``
 (``<home_account_id>-<environment>-refreshtoken-<client_id>--<target>``, with msal's ``family_id``); see
-:class:`UserTokenKey`.
+:class:`UserTokenKey`. On-behalf-of tokens are a user's tokens bound to the user assertion they were
+exchanged for (``user_assertion_hash``, MSAL.NET's field for it); see :class:`OnBehalfOfTokenKey`.
 
 ``{"AccessToken": {"-<environment>-accesstoken-<client_id>-<realm>-<target>": {"credential_type": "AccessToken",
 "secret": ..., "home_account_id": null, "environment": ..., "client_id": ..., "target": ..., "realm": ...,
@@ -35,7 +36,9 @@ from .user_grants import UserTokenReply
 __all__ = [
     "ACCESS_TOKEN",
     "APP_METADATA",
+    "AccountTokenKey",
     "AppTokenKey",
+    "OnBehalfOfTokenKey",
     "UserTokenKey",
     "add_app_token",
     "find_app_token",
@@ -334,3 +337,127 @@ class UserTokenKey:
         if record.family_id is not None:
             entry["family_id"] = record.family_id
         metadata[key] = entry
+
+
+@dataclass(frozen=True, slots=True)
+class OnBehalfOfTokenKey:
+    """What identifies on-behalf-of tokens in an msal cache: the app, the tenant (``realm``), the scopes and the
+    user assertion they were exchanged for, by its SHA-256 hash (``user_assertion_hash``, the field MSAL.NET gives
+    on-behalf-of entries).
+
+    Entries are a user's entries as msal writes them (``home_account_id`` of the user, so msal never serves them
+    as an app's token) and are found only by the same assertion: two users, or one user's two assertions, never
+    share a token, in this process or another.
+    """
+
+    environment: str
+    client_id: str
+    realm: str
+    target: str
+    assertion_hash: str
+
+    @classmethod
+    def for_request(
+        cls, authority: str, client_id: str, tenant: str, scopes: tuple[str, ...], assertion_hash: str
+    ) -> OnBehalfOfTokenKey:
+        return cls(environment_of(authority), client_id, tenant, " ".join(sorted(scopes)), assertion_hash)
+
+    def _bound(self, entry: Any, kind: str) -> bool:
+        return (
+            isinstance(entry, dict)
+            and entry.get("credential_type") == kind
+            and entry.get("user_assertion_hash") == self.assertion_hash
+            and bool(entry.get("home_account_id"))
+            and str(entry.get("environment", "")).lower() == self.environment
+            and str(entry.get("client_id", "")).lower() == self.client_id.lower()
+            and isinstance(entry.get("secret"), str)
+            and bool(entry["secret"])
+        )
+
+    def find(self, document: Document, now: float) -> AccessTokenInfo | None:
+        """The unexpired access token exchanged for this assertion, for (at least) these scopes from this realm."""
+        wanted = set(self.target.split())
+        best: dict[str, Any] | None = None
+        for entry in document.get(ACCESS_TOKEN, {}).values():
+            expires_on = _int(entry.get("expires_on")) if isinstance(entry, dict) else None
+            if (
+                self._bound(entry, ACCESS_TOKEN)
+                and str(entry.get("realm", "")).lower() == self.realm.lower()
+                and wanted <= set(str(entry.get("target", "")).split())
+                and "key_id" not in entry
+                and str(entry.get("token_type", "Bearer")).lower() == "bearer"
+                and expires_on is not None
+                and expires_on > now
+                and (best is None or expires_on > (_int(best.get("expires_on")) or 0))
+            ):
+                best = entry
+        if best is None:
+            return None
+        refresh_on = _int(best.get("refresh_on")) if "refresh_on" in best else None
+        return RedactedAccessTokenInfo(
+            best["secret"], _int(best["expires_on"]) or 0, token_type="Bearer", refresh_on=refresh_on
+        )
+
+    def add(self, document: Document, record: UserTokenReply, now: float) -> None:
+        """Store an on-behalf-of reply as msal stores a user's tokens, each entry bound to the assertion; nothing
+        when the reply names no account (an entry without ``home_account_id`` would read as an app's token)."""
+        home = record.account.home_account_id
+        if not home:
+            return
+        env, client, realm = self.environment, self.client_id, self.realm
+        target = self.target
+        cached_at = int(now)
+        tokens = document.setdefault(ACCESS_TOKEN, {})
+        for name in [
+            k for k, v in tokens.items() if isinstance(v, dict) and (_int(v.get("expires_on")) or 0) < cached_at
+        ]:
+            del tokens[name]
+        info = record.info
+        access: dict[str, Any] = {
+            "credential_type": ACCESS_TOKEN,
+            "secret": info.token,
+            "home_account_id": home,
+            "environment": env,
+            "client_id": client,
+            "target": target,
+            "realm": realm,
+            "token_type": info.token_type or "Bearer",
+            "cached_at": str(cached_at),
+            "expires_on": str(int(info.expires_on)),
+            "extended_expires_on": str(int(info.expires_on)),
+            "user_assertion_hash": self.assertion_hash,
+        }
+        if info.refresh_on is not None:
+            access["refresh_on"] = str(int(info.refresh_on))
+        tokens["-".join((home, env, ACCESS_TOKEN, client, realm, target, self.assertion_hash)).lower()] = access
+        if record.refresh_token:
+            refresh_tokens = document.setdefault(REFRESH_TOKEN, {})
+            for name in [k for k, v in refresh_tokens.items() if self._bound(v, REFRESH_TOKEN)]:
+                del refresh_tokens[name]  # superseded by the newest refresh token for this assertion
+            refresh_tokens["-".join((home, env, REFRESH_TOKEN, client, "", target, self.assertion_hash)).lower()] = {
+                "credential_type": REFRESH_TOKEN,
+                "secret": record.refresh_token,
+                "home_account_id": home,
+                "environment": env,
+                "client_id": client,
+                "target": target,
+                "last_modification_time": str(cached_at),
+                "user_assertion_hash": self.assertion_hash,
+            }
+        metadata = document.setdefault(APP_METADATA, {})
+        key = f"appmetadata-{env}-{client}"
+        existing = metadata.get(key)
+        metadata[key] = {**(existing if isinstance(existing, dict) else {}), "client_id": client, "environment": env}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTokenKey(UserTokenKey):
+    """A user's tokens found by the account's ``home_account_id`` rather than a username: what a credential that
+    learns its account from its first reply (an authorization code's redemption) may be served, as
+    azure-identity's ``get_cached_access_token(home_account_id=...)``; nothing is found before that account is
+    known (``home_account_id`` ``None``), so a shared cache never serves another account's token."""
+
+    home_account_id: str | None = None
+
+    def _accounts(self, document: Document) -> set[str]:
+        return {self.home_account_id} if self.home_account_id else set()
