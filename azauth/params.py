@@ -27,6 +27,7 @@ __all__ = [
     "ClientId",
     "ClientSecret",
     "DisableInstanceDiscovery",
+    "EnableAzureProxy",
     "ImdsProbe",
     "ImdsProbeTimeout",
     "ManagedIdentityClientId",
@@ -109,6 +110,13 @@ OptionalTenantId = Annotated[
 OptionalClientId = Annotated[
     str | None,
     Param("The client (application) ID of the app registration. Defaults to the AZURE_CLIENT_ID environment variable."),
+]
+EnableAzureProxy = Annotated[
+    bool,
+    Param(
+        "Send token requests through the AKS identity binding token proxy when the environment configures it"
+        " (AZURE_KUBERNETES_TOKEN_PROXY, AZURE_KUBERNETES_SNI_NAME, AZURE_KUBERNETES_CA_FILE or _CA_DATA)."
+    ),
 ]
 TokenFilePath = Annotated[
     str | None,

@@ -86,6 +86,10 @@ class CredentialCore:
         """Open the persistent token cache (blocking: called through a ``Blocking`` step)."""
         raise NotImplementedError
 
+    def _token_proxy_transport(self, settings: Any, options: Mapping[str, Any]) -> Any:
+        """A transport to the AKS token proxy ``settings`` names (requests or aiohttp)."""
+        raise NotImplementedError
+
     def _mode_assertion_algorithm(self) -> AssertionAlgorithm:
         """How this mode's azure-identity counterpart signs certificate assertions (sync: msal's RS256)."""
         return "RS256"

@@ -16,9 +16,11 @@ from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
 from .._protocol.certificates import AssertionAlgorithm
 from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
+from .._protocol.token_proxy import TokenProxySettings
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
 from .tls_pin import check_pinned_certificate
+from .token_proxy import AsyncTokenProxyTransport, proxy_transport_options
 
 __all__ = ["AsyncCredential", "AsyncSender", "arun"]
 
@@ -150,6 +152,11 @@ class AsyncCredential(CredentialCore):
 
     def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> FileTokenStore:
         return open_token_store(settings, cae)
+
+    def _token_proxy_transport(
+        self, settings: TokenProxySettings, options: Mapping[str, Any]
+    ) -> AsyncTokenProxyTransport:
+        return AsyncTokenProxyTransport(settings, **proxy_transport_options(options))
 
     def _mode_assertion_algorithm(self) -> AssertionAlgorithm:
         return "PS256"  # azure-identity's async client: PS256 with x5t#S256 (sync goes through msal: RS256)

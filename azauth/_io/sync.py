@@ -16,9 +16,11 @@ from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
 from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
+from .._protocol.token_proxy import TokenProxySettings
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
 from .tls_pin import check_pinned_certificate
+from .token_proxy import TokenProxyTransport, proxy_transport_options
 
 __all__ = ["SyncCredential", "SyncSender", "run"]
 
@@ -142,6 +144,9 @@ class SyncCredential(CredentialCore):
 
     def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> FileTokenStore:
         return open_token_store(settings, cae)
+
+    def _token_proxy_transport(self, settings: TokenProxySettings, options: Mapping[str, Any]) -> TokenProxyTransport:
+        return TokenProxyTransport(settings, **proxy_transport_options(options))
 
     def get_token(
         self,

@@ -34,6 +34,7 @@ ENDPOINT_KINDS = (
     "cloud-shell",
     "authorize",
     "pipelines-oidc",
+    "token-proxy",
     "other",
 )
 
