@@ -124,6 +124,7 @@ class CredentialCore:
         if isinstance(additionally_allowed_tenants, str):
             raise TypeError("additionally_allowed_tenants must be a list of tenant ids, not a string")
         self._allowed_tenants = frozenset(additionally_allowed_tenants or ())
+        parse_bool(self._environ, "AZURE_IDENTITY_DISABLE_MULTITENANTAUTH")  # a bad value fails here; read per request
         self._tokens = {}
         self._persistence = persistence_settings(cache_persistence_options, self._environ)
         self._token_stores = {}

@@ -132,7 +132,7 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
         return f"user_assertion:{self._assertion_hash}"
 
     def _persisted_key(self, scopes: tuple[str, ...], request: TokenRequest) -> PersistedKey | None:
-        return OnBehalfOfTokenKey.for_request(
+        return OnBehalfOfTokenKey.for_assertion(
             self._authority, self._client_id or "", request.tenant, scopes, self._assertion_hash
         )
 
@@ -171,7 +171,7 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
     ) -> Flow[tuple[AccessTokenInfo, Any]]:
         """The exchange; its whole reply (refresh token, account) is what a persistent cache records."""
         client = yield from self._client_auth(request.tenant)
-        reply = yield from user_grants.on_behalf_of_reply(
+        reply = yield from user_grants.on_behalf_of(
             entra.token_url(self._authority, request.tenant),
             self._client_id or "",
             scopes,

@@ -4,7 +4,6 @@ proxy's server name, for requests (sync) and aiohttp (async). The URL rewriting 
 
 from __future__ import annotations
 
-import os
 import ssl
 import threading
 from collections.abc import Mapping
@@ -32,20 +31,16 @@ class ProxyTrust:
         self.server_name = settings.sni_name
         self._file = settings.ca_file
         self._data = settings.ca_data
-        self._stamp: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
         self._context: ssl.SSLContext | None = None
         self.context()  # a bad CA fails at construction, as in azure-identity
 
     def _reload(self) -> bool:
-        """Read the CA file if it changed; whether the CA data changed."""
+        """Read the CA file (a few KB, read at each token request, so a rotation is never missed however quickly
+        it follows the last read); whether the CA data changed."""
         if self._file is None:
             return False
         try:
-            info = os.stat(self._file)
-            stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
-            if stamp == self._stamp:
-                return False
             with open(self._file, encoding="utf-8") as file:
                 content = file.read(1 << 20)
         except OSError as exc:
@@ -56,7 +51,6 @@ class ProxyTrust:
             if self._data is None:
                 raise ValueError(f"CA file ({self._file}) is empty. Cannot establish secure connection.")
             return False
-        self._stamp = stamp
         changed = content != self._data
         self._data = content
         return changed

@@ -202,8 +202,8 @@ class UserTokenKey:
     ) -> UserTokenKey:
         return cls(environment_of(authority), client_id, tenant, " ".join(sorted(scopes)), username)
 
-    def _accounts(self, document: Document) -> set[str]:
-        """The home account ids of this key's username in this environment."""
+    def _accounts(self, document: Document) -> set[str] | None:
+        """The home account ids of this key's username in this environment (``None``: any account)."""
         wanted = self.username.lower()
         return {
             str(entry["home_account_id"])
@@ -214,11 +214,23 @@ class UserTokenKey:
             and str(entry.get("environment", "")).lower() == self.environment
         }
 
-    def _mine(self, entry: Any, kind: str, accounts: set[str]) -> bool:
+    def _bound_fields(self) -> dict[str, str]:
+        """Fields an entry must carry, and which key it: none for a plain user (entries with any are bound)."""
+        return {}
+
+    def _accepts(self, record: UserTokenReply) -> bool:
+        """Whether a reply is persisted: msal records a user's tokens only with ``client_info``."""
+        return bool(record.client_info and record.account.home_account_id)
+
+    def _mine(self, entry: Any, kind: str, accounts: set[str] | None) -> bool:
+        bound = self._bound_fields()
         return (
             isinstance(entry, dict)
             and entry.get("credential_type") == kind
-            and entry.get("home_account_id") in accounts
+            and bool(entry.get("home_account_id"))
+            and (accounts is None or entry.get("home_account_id") in accounts)
+            and all(entry.get(name) == value for name, value in bound.items())
+            and ("user_assertion_hash" in entry) == ("user_assertion_hash" in bound)
             and str(entry.get("environment", "")).lower() == self.environment
             and str(entry.get("client_id", "")).lower() == self.client_id.lower()
             and isinstance(entry.get("secret"), str)
@@ -265,8 +277,10 @@ class UserTokenKey:
         """Store a user grant's reply as msal's ``TokenCache.add`` does (nothing without ``client_info``, with
         which msal names the account); drops expired access tokens and the account's older refresh tokens."""
         home = record.account.home_account_id
-        if not record.client_info or not home:
+        if not home or not self._accepts(record):
             return
+        bound = self._bound_fields()
+        suffix = tuple(bound.values())
         env, client, realm = self.environment, self.client_id, self.realm
         target = " ".join(sorted(set(record.scopes) | set(self.target.split())))
         cached_at = int(now)
@@ -291,7 +305,42 @@ class UserTokenKey:
         }
         if info.refresh_on is not None:
             access["refresh_on"] = str(int(info.refresh_on))
-        tokens["-".join((home, env, ACCESS_TOKEN, client, realm, target)).lower()] = access
+        access.update(bound)
+        tokens["-".join((home, env, ACCESS_TOKEN, client, realm, target, *suffix)).lower()] = access
+        if not bound:
+            self._add_account(document, record, home)
+        if record.refresh_token:
+            refresh_tokens = document.setdefault(REFRESH_TOKEN, {})
+            for name in [k for k, v in refresh_tokens.items() if self._mine(v, REFRESH_TOKEN, {home})]:
+                del refresh_tokens[name]  # superseded: the newest refresh token replaces the account's others
+            refresh: dict[str, Any] = {
+                "credential_type": REFRESH_TOKEN,
+                "secret": record.refresh_token,
+                "home_account_id": home,
+                "environment": env,
+                "client_id": client,
+                "target": target,
+                "last_modification_time": str(cached_at),
+            }
+            if record.family_id is not None:
+                refresh["family_id"] = record.family_id
+            refresh.update(bound)
+            refresh_tokens["-".join((home, env, REFRESH_TOKEN, client, "", target, *suffix)).lower()] = refresh
+        metadata = document.setdefault(APP_METADATA, {})
+        key = f"appmetadata-{env}-{client}"
+        existing = metadata.get(key)
+        entry: dict[str, Any] = {
+            **(existing if isinstance(existing, dict) else {}),
+            "client_id": client,
+            "environment": env,
+        }
+        if record.family_id is not None:
+            entry["family_id"] = record.family_id
+        metadata[key] = entry
+
+    def _add_account(self, document: Document, record: UserTokenReply, home: str) -> None:
+        """The ``Account`` and ``IdToken`` entries msal writes for a signed-in user."""
+        env, client, realm = self.environment, self.client_id, self.realm
         document.setdefault(ACCOUNT, {})["-".join((home, env, realm)).lower()] = {
             "home_account_id": home,
             "environment": env,
@@ -310,144 +359,6 @@ class UserTokenKey:
                 "realm": realm,
                 "client_id": client,
             }
-        if record.refresh_token:
-            refresh_tokens = document.setdefault(REFRESH_TOKEN, {})
-            for name in [k for k, v in refresh_tokens.items() if self._mine(v, REFRESH_TOKEN, {home})]:
-                del refresh_tokens[name]  # superseded: the newest refresh token replaces the account's others
-            refresh: dict[str, Any] = {
-                "credential_type": REFRESH_TOKEN,
-                "secret": record.refresh_token,
-                "home_account_id": home,
-                "environment": env,
-                "client_id": client,
-                "target": target,
-                "last_modification_time": str(cached_at),
-            }
-            if record.family_id is not None:
-                refresh["family_id"] = record.family_id
-            refresh_tokens["-".join((home, env, REFRESH_TOKEN, client, "", target)).lower()] = refresh
-        metadata = document.setdefault(APP_METADATA, {})
-        key = f"appmetadata-{env}-{client}"
-        existing = metadata.get(key)
-        entry: dict[str, Any] = {
-            **(existing if isinstance(existing, dict) else {}),
-            "client_id": client,
-            "environment": env,
-        }
-        if record.family_id is not None:
-            entry["family_id"] = record.family_id
-        metadata[key] = entry
-
-
-@dataclass(frozen=True, slots=True)
-class OnBehalfOfTokenKey:
-    """What identifies on-behalf-of tokens in an msal cache: the app, the tenant (``realm``), the scopes and the
-    user assertion they were exchanged for, by its SHA-256 hash (``user_assertion_hash``, the field MSAL.NET gives
-    on-behalf-of entries).
-
-    Entries are a user's entries as msal writes them (``home_account_id`` of the user, so msal never serves them
-    as an app's token) and are found only by the same assertion: two users, or one user's two assertions, never
-    share a token, in this process or another.
-    """
-
-    environment: str
-    client_id: str
-    realm: str
-    target: str
-    assertion_hash: str
-
-    @classmethod
-    def for_request(
-        cls, authority: str, client_id: str, tenant: str, scopes: tuple[str, ...], assertion_hash: str
-    ) -> OnBehalfOfTokenKey:
-        return cls(environment_of(authority), client_id, tenant, " ".join(sorted(scopes)), assertion_hash)
-
-    def _bound(self, entry: Any, kind: str) -> bool:
-        return (
-            isinstance(entry, dict)
-            and entry.get("credential_type") == kind
-            and entry.get("user_assertion_hash") == self.assertion_hash
-            and bool(entry.get("home_account_id"))
-            and str(entry.get("environment", "")).lower() == self.environment
-            and str(entry.get("client_id", "")).lower() == self.client_id.lower()
-            and isinstance(entry.get("secret"), str)
-            and bool(entry["secret"])
-        )
-
-    def find(self, document: Document, now: float) -> AccessTokenInfo | None:
-        """The unexpired access token exchanged for this assertion, for (at least) these scopes from this realm."""
-        wanted = set(self.target.split())
-        best: dict[str, Any] | None = None
-        for entry in document.get(ACCESS_TOKEN, {}).values():
-            expires_on = _int(entry.get("expires_on")) if isinstance(entry, dict) else None
-            if (
-                self._bound(entry, ACCESS_TOKEN)
-                and str(entry.get("realm", "")).lower() == self.realm.lower()
-                and wanted <= set(str(entry.get("target", "")).split())
-                and "key_id" not in entry
-                and str(entry.get("token_type", "Bearer")).lower() == "bearer"
-                and expires_on is not None
-                and expires_on > now
-                and (best is None or expires_on > (_int(best.get("expires_on")) or 0))
-            ):
-                best = entry
-        if best is None:
-            return None
-        refresh_on = _int(best.get("refresh_on")) if "refresh_on" in best else None
-        return RedactedAccessTokenInfo(
-            best["secret"], _int(best["expires_on"]) or 0, token_type="Bearer", refresh_on=refresh_on
-        )
-
-    def add(self, document: Document, record: UserTokenReply, now: float) -> None:
-        """Store an on-behalf-of reply as msal stores a user's tokens, each entry bound to the assertion; nothing
-        when the reply names no account (an entry without ``home_account_id`` would read as an app's token)."""
-        home = record.account.home_account_id
-        if not home:
-            return
-        env, client, realm = self.environment, self.client_id, self.realm
-        target = self.target
-        cached_at = int(now)
-        tokens = document.setdefault(ACCESS_TOKEN, {})
-        for name in [
-            k for k, v in tokens.items() if isinstance(v, dict) and (_int(v.get("expires_on")) or 0) < cached_at
-        ]:
-            del tokens[name]
-        info = record.info
-        access: dict[str, Any] = {
-            "credential_type": ACCESS_TOKEN,
-            "secret": info.token,
-            "home_account_id": home,
-            "environment": env,
-            "client_id": client,
-            "target": target,
-            "realm": realm,
-            "token_type": info.token_type or "Bearer",
-            "cached_at": str(cached_at),
-            "expires_on": str(int(info.expires_on)),
-            "extended_expires_on": str(int(info.expires_on)),
-            "user_assertion_hash": self.assertion_hash,
-        }
-        if info.refresh_on is not None:
-            access["refresh_on"] = str(int(info.refresh_on))
-        tokens["-".join((home, env, ACCESS_TOKEN, client, realm, target, self.assertion_hash)).lower()] = access
-        if record.refresh_token:
-            refresh_tokens = document.setdefault(REFRESH_TOKEN, {})
-            for name in [k for k, v in refresh_tokens.items() if self._bound(v, REFRESH_TOKEN)]:
-                del refresh_tokens[name]  # superseded by the newest refresh token for this assertion
-            refresh_tokens["-".join((home, env, REFRESH_TOKEN, client, "", target, self.assertion_hash)).lower()] = {
-                "credential_type": REFRESH_TOKEN,
-                "secret": record.refresh_token,
-                "home_account_id": home,
-                "environment": env,
-                "client_id": client,
-                "target": target,
-                "last_modification_time": str(cached_at),
-                "user_assertion_hash": self.assertion_hash,
-            }
-        metadata = document.setdefault(APP_METADATA, {})
-        key = f"appmetadata-{env}-{client}"
-        existing = metadata.get(key)
-        metadata[key] = {**(existing if isinstance(existing, dict) else {}), "client_id": client, "environment": env}
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,3 +372,32 @@ class AccountTokenKey(UserTokenKey):
 
     def _accounts(self, document: Document) -> set[str]:
         return {self.home_account_id} if self.home_account_id else set()
+
+
+@dataclass(frozen=True, slots=True)
+class OnBehalfOfTokenKey(UserTokenKey):
+    """What identifies on-behalf-of tokens in an msal cache: the app, the tenant (``realm``), the scopes and the
+    user assertion they were exchanged for, by its SHA-256 hash (``user_assertion_hash``, the field MSAL.NET gives
+    on-behalf-of entries).
+
+    Entries are a user's entries as msal writes them (``home_account_id`` of the user, so msal never serves them
+    as an app's token; no ``Account`` entry, so no username lookup finds them) and are found only by the same
+    assertion: two users, or one user's two assertions, never share a token, in this process or another.
+    """
+
+    assertion_hash: str = ""
+
+    @classmethod
+    def for_assertion(
+        cls, authority: str, client_id: str, tenant: str, scopes: tuple[str, ...], assertion_hash: str
+    ) -> OnBehalfOfTokenKey:
+        return cls(environment_of(authority), client_id, tenant, " ".join(sorted(scopes)), "", assertion_hash)
+
+    def _accounts(self, document: Document) -> set[str] | None:
+        return None  # any account: the assertion is what binds
+
+    def _bound_fields(self) -> dict[str, str]:
+        return {"user_assertion_hash": self.assertion_hash}
+
+    def _accepts(self, record: UserTokenReply) -> bool:
+        return bool(record.account.home_account_id)  # from client_info or the assertion's own oid.tid

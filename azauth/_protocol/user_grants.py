@@ -26,7 +26,6 @@ __all__ = [
     "UserTokenReply",
     "authorization_code",
     "on_behalf_of",
-    "on_behalf_of_reply",
     "password",
     "refresh_token",
 ]
@@ -146,26 +145,11 @@ def on_behalf_of(
     client: ClientAuth,
     now: Callable[[], float],
     claims: str | None = None,
-) -> Flow[AccessTokenInfo]:
-    """The on-behalf-of grant: exchange a user's access token (``user_assertion``) for a token to ``scopes``."""
-    reply = yield from on_behalf_of_reply(
-        url, client_id, scopes, user_assertion=user_assertion, client=client, now=now, claims=claims
-    )
-    return reply.info
-
-
-def on_behalf_of_reply(
-    url: str,
-    client_id: str,
-    scopes: Sequence[str],
-    *,
-    user_assertion: str,
-    client: ClientAuth,
-    now: Callable[[], float],
-    claims: str | None = None,
 ) -> Flow[UserTokenReply]:
-    """:func:`on_behalf_of` with all the reply holds (refresh token, account), for a persistent cache; the account
-    falls back to the user assertion's own ``oid``/``tid`` when the reply names none."""
+    """The on-behalf-of grant: exchange a user's access token (``user_assertion``) for a token to ``scopes``.
+
+    The reply with all it holds (refresh token, account) for a persistent cache; the account falls back to the
+    user assertion's own ``oid``/``tid`` when the reply names none."""
     form = _form(
         JWT_BEARER_GRANT,
         client_id,

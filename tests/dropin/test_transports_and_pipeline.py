@@ -7,6 +7,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from azure.core.exceptions import ClientAuthenticationError
 from azure.core.pipeline.policies import HttpLoggingPolicy, HTTPPolicy, SansIOHTTPPolicy
 from dropin_helpers import legacy_response, mock_transport, token_payload
 
@@ -138,3 +139,27 @@ def test_logging_enable_traces_without_secrets(mode: Mode, emu: Emulator, caplog
 def test_unknown_keyword_still_suggests(mode: Mode) -> None:
     with pytest.raises(TypeError, match="did you mean 'raw_request_hook'"):
         mode.module.ClientSecretCredential("tenant", "client-id", "secret", raw_requst_hook=print)
+
+
+def test_proxies_and_timeouts_reach_a_users_transport(mode: Mode) -> None:
+    transport = mock_transport(mode, legacy_response(payload=token_payload()))
+    proxies = {"https": "http://proxy.example:3128"}
+    credential = mode.module.ClientSecretCredential(
+        "tenant", "client-id", "secret", transport=transport, proxies=proxies, connection_timeout=7, read_timeout=9
+    )
+    mode.wait(credential.get_token(SCOPE))
+    options = transport.send.call_args.kwargs
+    assert options["proxies"] == proxies
+    assert (options["connection_timeout"], options["read_timeout"]) == (7, 9)
+    mode.close(credential)
+
+
+def test_retry_settings_are_honoured(mode: Mode, emu: Emulator) -> None:
+    emu.fault("token", status=503, times=3)
+    credential = mode.module.ClientSecretCredential(
+        emu.tenant_id, emu.client_id, emu.client_secret, **connect(emu), retry_total=1, retry_backoff_factor=0
+    )
+    with pytest.raises(ClientAuthenticationError):
+        mode.wait(credential.get_token(SCOPE))
+    assert emu.count("token") == 2  # the first attempt and one retry
+    mode.close(credential)

@@ -83,3 +83,18 @@ def test_bad_proxy_configuration_is_refused_at_construction(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         workload(mode, emu, tmp_path, environ, enable_azure_proxy=True)
+
+
+def test_a_rotated_ca_file_is_read_again(mode: Mode, emu: Emulator, tmp_path: Path) -> None:
+    proxy = emu.token_proxy()
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_text(Path(emu.ca_path).read_text())  # not (yet) the proxy's CA
+    environ = {**proxy.environ(ca="file"), "AZURE_KUBERNETES_CA_FILE": str(ca_file)}
+    credential = workload(mode, emu, tmp_path, environ, enable_azure_proxy=True, retry_total=0)
+    with pytest.raises(ClientAuthenticationError):
+        mode.wait(credential.get_token(SCOPE))
+    ca_file.write_bytes(proxy.ca_pem)  # the CA is rotated in place, as a projected volume is updated
+    token = mode.wait(credential.get_token(SCOPE))
+    assert emu.decode_token(token.token)["tid"] == emu.tenant_id
+    assert [r.endpoint for r in emu.requests] == ["token-proxy"]
+    mode.close(credential)

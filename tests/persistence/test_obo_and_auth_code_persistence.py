@@ -65,18 +65,25 @@ def test_on_behalf_of_key_finds_only_its_assertion() -> None:
 
     from azauth._protocol.user_grants import Account, UserTokenReply
 
-    key = OnBehalfOfTokenKey.for_request("https://login.example.com", "client", "tenant", ("https://x/.default",), "h1")
+    key = OnBehalfOfTokenKey.for_assertion(
+        "https://login.example.com", "client", "tenant", ("https://x/.default",), "h1"
+    )
     document: dict[str, Any] = {}
     reply = UserTokenReply(AccessTokenInfo("at", 2000), "rt", Account("oid.tid", None, "tid"))
     key.add(document, reply, 1000)
     assert key.find(document, 1500) is not None
     assert key.find(document, 2000) is None  # expired
     for other in (
-        OnBehalfOfTokenKey(key.environment, key.client_id, key.realm, key.target, "h2"),
-        OnBehalfOfTokenKey(key.environment, "client-2", key.realm, key.target, "h1"),
-        OnBehalfOfTokenKey(key.environment, key.client_id, "tenant-2", key.target, "h1"),
+        OnBehalfOfTokenKey(key.environment, key.client_id, key.realm, key.target, "", "h2"),
+        OnBehalfOfTokenKey(key.environment, "client-2", key.realm, key.target, "", "h1"),
     ):
-        assert other.find(document, 1500) is None
+        assert other.find(document, 1500) is None and other.refresh_token(document) is None
+    other_tenant = OnBehalfOfTokenKey(key.environment, key.client_id, "tenant-2", key.target, "", "h1")
+    assert other_tenant.find(document, 1500) is None
+    assert other_tenant.refresh_token(document) == "rt"  # refresh tokens are not bound to a tenant
+    assert key.refresh_token(document) == "rt"
+    user = UserTokenKey(key.environment, key.client_id, key.realm, key.target, "anyone")
+    assert user.find(document, 1500) is None and user.refresh_token(document) is None  # not a password user's
     nobody = UserTokenReply(AccessTokenInfo("at", 2000), "rt", Account(None, None, None))
     empty: dict[str, Any] = {}
     key.add(empty, nobody, 1000)  # no account: nothing that could pass for an app's token
