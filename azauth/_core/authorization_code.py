@@ -77,7 +77,7 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
         self._code: dict[str, SecretValue[str]] = {"code": SecretValue(authorization_code)}
         self._redeeming = False
         self._redirect_uri = redirect_uri
-        self._client = user_grants.ClientAuth(secret=client_secret or None)
+        self._client_secret = SecretValue(client_secret) if client_secret else None
         self._refresh_token: SecretValue[str] | None = None
         self._account: user_grants.Account | None = None
         self._setup(
@@ -92,6 +92,10 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
     def _repr_fields(self) -> dict[str, object]:
         username = self._account.username if self._account is not None else None
         return {**super()._repr_fields(), "username": username}
+
+    def _client_auth(self) -> user_grants.ClientAuth:
+        secret = self._client_secret
+        return user_grants.ClientAuth(secret=secret.reveal() if secret is not None else None)
 
     def _cache_scope(self) -> str | None:
         account = self._account
@@ -124,7 +128,13 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
             refresh = self._refresh_token
             if refresh is not None:
                 reply = yield from user_grants.refresh_token(
-                    url, client_id, scopes, token=refresh.reveal(), client=self._client, now=self._clock, claims=claims
+                    url,
+                    client_id,
+                    scopes,
+                    token=refresh.reveal(),
+                    client=self._client_auth(),
+                    now=self._clock,
+                    claims=claims,
                 )
                 return self._accept(reply), reply
             code = self._code.pop("code", None)  # dict.pop is atomic: one request redeems, concurrent ones wait
@@ -146,7 +156,7 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
                 scopes,
                 code=code.reveal(),
                 redirect_uri=self._redirect_uri,
-                client=self._client,
+                client=self._client_auth(),
                 now=self._clock,
                 claims=claims,
             )

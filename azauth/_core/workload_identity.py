@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
@@ -162,6 +163,11 @@ class WorkloadIdentityCore(CredentialCore, config_type="workload_identity"):
 
     def _repr_fields(self) -> dict[str, object]:
         return {**super()._repr_fields(), "token_file_path": self._token_file_path}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["_token_file"] = None  # a cache of the file: the copy reads the file itself
+        return state
 
     def _read(self, force: bool) -> TokenFile:
         self._token_file = read_token_file(self._token_file_path, self._token_file, self._clock(), force=force)

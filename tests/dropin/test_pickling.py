@@ -64,6 +64,14 @@ def managed_identity(mode: Mode, emu: Emulator, tmp_path: Path, monkeypatch: pyt
     return mode.module.ManagedIdentityCredential()
 
 
+def authorization_code(mode: Mode, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    redirect = "http://localhost:8400/callback"
+    code = emu.authorize(emu.client_id, user=emu.add_user(), redirect_uri=redirect)
+    return mode.module.AuthorizationCodeCredential(
+        emu.tenant_id, emu.client_id, code, redirect, client_secret=emu.client_secret, **connect(emu)
+    )  # the copy goes on with the refresh token the redemption brought back
+
+
 def chain(mode: Mode, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     unavailable = mode.module.ManagedIdentityCredential(environ={"IDENTITY_ENDPOINT": "http://127.0.0.1:9"})
     return mode.module.ChainedTokenCredential(unavailable, client_secret(mode, emu, tmp_path, monkeypatch))
@@ -71,7 +79,16 @@ def chain(mode: Mode, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 BUILDERS: dict[str, Callable[..., Any]] = {
     f.__name__: f
-    for f in (client_secret, certificate, on_behalf_of, workload_identity, environment, managed_identity, chain)
+    for f in (
+        client_secret,
+        certificate,
+        on_behalf_of,
+        workload_identity,
+        environment,
+        managed_identity,
+        authorization_code,
+        chain,
+    )
 }
 
 
@@ -83,13 +100,18 @@ def test_pickled_copy_authenticates(
     token = mode.wait(original.get_token(SCOPE))  # locks, a session and a cached token now exist
     before = len(emu.requests)
 
-    copy = pickle.loads(pickle.dumps(original))
+    data = pickle.dumps(original)
+    copy = pickle.loads(data)
 
     assert type(copy) is type(original)
     again = mode.wait(copy.get_token(SCOPE))
     assert again.token != token.token  # the copy's cache started empty: it authenticated on its own
     assert emu.decode_token(again.token)["appid"] == emu.decode_token(token.token)["appid"]
     assert len(emu.requests) > before
+    assert token.token.encode() not in data  # no cached token travels
+    token_file = tmp_path / "token"
+    if token_file.exists():  # nor the service account token read from the file: the copy reads it itself
+        assert token_file.read_text().strip().encode() not in data
     assert mode.wait(copy.get_token(SCOPE)).token == again.token  # and caches again
     mode.close(copy)
     mode.close(original)
