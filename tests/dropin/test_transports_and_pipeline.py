@@ -26,6 +26,15 @@ def test_mock_transport_with_legacy_responses_authenticates(mode: Mode) -> None:
     mode.close(credential)
 
 
+def test_legacy_response_with_only_body_authenticates(mode: Mode) -> None:
+    response = mock.Mock(spec=["status_code", "headers", "body"], status_code=200, headers={})
+    response.body = lambda: b'{"access_token": "from-body", "expires_in": 3600}'
+    transport = mock_transport(mode, response)
+    credential = mode.module.ClientSecretCredential("tenant", "client-id", "secret", transport=transport)
+    assert mode.wait(credential.get_token(SCOPE)).token == "from-body"
+    mode.close(credential)
+
+
 def test_close_and_context_manager_exit_a_users_transport(mode: Mode) -> None:
     transport = mock_transport(mode, legacy_response(payload=token_payload()))
     credential = mode.module.ClientSecretCredential("tenant", "client-id", "secret", transport=transport)
