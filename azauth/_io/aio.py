@@ -7,6 +7,7 @@ import inspect
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
 from typing import Any, TypeVar
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
@@ -14,6 +15,7 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOpt
 from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
+from .._protocol.certificates import AssertionAlgorithm
 from .._protocol.steps import (
     Blocking,
     Delegate,
@@ -27,11 +29,13 @@ from .._protocol.steps import (
     Sleep,
     Step,
 )
+from .._protocol.token_proxy import TokenProxySettings
 from ..authentication_record import AuthenticationRecord
 from .interactive import open_browser, print_prompt, start_listener
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
 from .tls_pin import check_pinned_certificate
+from .token_proxy import AsyncTokenProxyTransport, proxy_transport_options
 
 __all__ = ["AsyncCredential", "AsyncSender", "AsyncUserCredential", "arun"]
 
@@ -88,7 +92,7 @@ class AsyncSender:
                 await asyncio.to_thread(
                     check_pinned_certificate, step.request.url, step.pinned_sha1, step.connect_timeout
                 )
-            return to_reply(await self._get_pipeline().run(step.request, **send_options(step)))
+            return to_reply(await self._get_pipeline().run(step.request, **send_options(step, self._options)))
         if isinstance(step, Delegate):
             return await adelegate(step)
         if isinstance(step, Blocking):
@@ -110,12 +114,22 @@ class AsyncSender:
         raise TypeError(f"unknown step {step!r}")
 
     async def open(self) -> None:
+        """Enter the pipeline and so the transport (a ``transport=`` given by the user included)."""
         await self._get_pipeline().__aenter__()
 
     async def close(self) -> None:
+        """Exit the pipeline and so close the transport; a user's transport is closed even if never used."""
+        if self._pipeline is None and self._options.get("transport") is not None:
+            self._get_pipeline()
         pipeline, self._pipeline = self._pipeline, None
         if pipeline is not None:
             await pipeline.__aexit__(None, None, None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_options": self._options}  # the pipeline (bound to a loop) is rebuilt on the other side
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["_options"])  # type: ignore[misc]
 
 
 async def adelegate(step: Delegate) -> AccessTokenInfo:
@@ -162,6 +176,14 @@ class AsyncCredential(CredentialCore):
 
     def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> FileTokenStore:
         return open_token_store(settings, cae)
+
+    def _token_proxy_transport(
+        self, settings: TokenProxySettings, options: Mapping[str, Any]
+    ) -> AsyncTokenProxyTransport:
+        return AsyncTokenProxyTransport(settings, **proxy_transport_options(options))
+
+    def _mode_assertion_algorithm(self) -> AssertionAlgorithm:
+        return "PS256"  # azure-identity's async client: PS256 with x5t#S256 (sync goes through msal: RS256)
 
     async def get_token(
         self,
@@ -253,9 +275,15 @@ class AsyncCredential(CredentialCore):
         for child in self._child_credentials():  # type: ignore[attr-defined]
             if hasattr(child, "__aenter__"):
                 await child.__aenter__()
+        await self._sender.open()  # type: ignore[attr-defined]
         return self
 
-    async def __aexit__(self, *args: Any) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
         await self.close()
 
 

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -43,6 +43,9 @@ from ._managed_identity import ManagedIdentityHosts
 from ._sign_in import SignInMixin
 from ._token_shapes import TOKEN_VERSIONS, access_token_claims, access_token_version, issuer_for, v1_issuer, v2_issuer
 from ._user_grants import UserGrantsMixin
+
+if TYPE_CHECKING:
+    from ._token_proxy import TokenProxy
 
 __all__ = ["Emulator"]
 
@@ -112,6 +115,7 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
         self._imds: Server | None = None
         self._tmpdir: str | None = None
         self._ca_path: str | None = None
+        self._token_proxy: TokenProxy | None = None
         self._tenants: set[str] = set()
         self._aliases: dict[str, str] = {}
         self._apps: dict[str, _App] = {}
@@ -174,6 +178,7 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
         """Stop servers, end live connections and delete the TLS files; idempotent."""
         with self._lock:
             servers, self._servers = self._servers, []
+            self._token_proxy = None
             tmpdir, self._tmpdir = self._tmpdir, None
         self._stopping.set()
         self.mi.stop()
@@ -211,6 +216,22 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(cert_path, key_path)
         return ctx
+
+    def token_proxy(self, *, sni_name: str | None = None) -> TokenProxy:
+        """Start (once) and return the AKS identity-binding token proxy in front of the token endpoint; its
+        ``environ()`` gives the ``AZURE_KUBERNETES_*`` variables that point a workload at it."""
+        from ._token_proxy import DEFAULT_SNI_NAME, TokenProxy
+
+        with self._lock:
+            if self._token_proxy is None:
+                if not self._servers or self._tmpdir is None:
+                    raise RuntimeError("emulator is not running; call start() or use it as a context manager")
+                proxy = TokenProxy(self, self._tmpdir, sni_name=sni_name or DEFAULT_SNI_NAME)
+                thread = threading.Thread(target=proxy.server.serve, daemon=True, name="azauth-emulator")
+                thread.start()
+                self._servers.append((proxy.server, thread))
+                self._token_proxy = proxy
+            return self._token_proxy
 
     def _require(self, server: Server | None) -> Server:
         if server is None or not self._servers:
