@@ -13,6 +13,7 @@ from ._version import VERSION
 __version__ = VERSION
 
 _EXPORTS = {
+    "AuthenticationRecord": ("azauth.authentication_record", "AuthenticationRecord"),
     "AuthenticationRequiredError": ("azauth.errors", "AuthenticationRequiredError"),
     "CredentialUnavailableError": ("azauth.errors", "CredentialUnavailableError"),
     "ConfigError": ("azauth.errors", "ConfigError"),
@@ -29,8 +30,11 @@ _EXPORTS = {
     "AzureDeveloperCliCredential": ("azauth._credentials", "AzureDeveloperCliCredential"),
     "AzurePowerShellCredential": ("azauth._credentials", "AzurePowerShellCredential"),
     "VisualStudioCodeCredential": ("azauth._credentials", "VisualStudioCodeCredential"),
+    "DeviceCodeCredential": ("azauth._credentials", "DeviceCodeCredential"),
     "EnvironmentCredential": ("azauth._credentials", "EnvironmentCredential"),
+    "InteractiveBrowserCredential": ("azauth._credentials", "InteractiveBrowserCredential"),
     "OnBehalfOfCredential": ("azauth._credentials", "OnBehalfOfCredential"),
+    "SharedTokenCacheCredential": ("azauth._credentials", "SharedTokenCacheCredential"),
     "UsernamePasswordCredential": ("azauth._credentials", "UsernamePasswordCredential"),
     "WorkloadIdentityCredential": ("azauth._credentials", "WorkloadIdentityCredential"),
     "ManagedIdentityCredential": ("azauth._credentials", "ManagedIdentityCredential"),
@@ -39,6 +43,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "AuthenticationRecord",
     "AuthenticationRequiredError",
     "AuthorizationCodeCredential",
     "AzureAuthorityHosts",
@@ -52,10 +57,13 @@ __all__ = [
     "ClientSecretCredential",
     "ConfigError",
     "CredentialUnavailableError",
+    "DeviceCodeCredential",
     "EnvironmentCredential",
+    "InteractiveBrowserCredential",
     "KnownAuthorities",
     "ManagedIdentityCredential",
     "OnBehalfOfCredential",
+    "SharedTokenCacheCredential",
     "TokenCachePersistenceOptions",
     "UsernamePasswordCredential",
     "VisualStudioCodeCredential",
@@ -76,14 +84,18 @@ if TYPE_CHECKING:
         ChainedTokenCredential,
         ClientAssertionCredential,
         ClientSecretCredential,
+        DeviceCodeCredential,
         EnvironmentCredential,
+        InteractiveBrowserCredential,
         ManagedIdentityCredential,
         OnBehalfOfCredential,
+        SharedTokenCacheCredential,
         UsernamePasswordCredential,
         VisualStudioCodeCredential,
         WorkloadIdentityCredential,
     )
     from ._io.token_provider import get_bearer_token_provider
+    from .authentication_record import AuthenticationRecord
     from .authority_hosts import AzureAuthorityHosts, KnownAuthorities
     from .cache_options import TokenCachePersistenceOptions
     from .config.factory import credential_from_config

@@ -11,14 +11,17 @@ from ._core.certificate import CertificateCore
 from ._core.chained import ChainedCore
 from ._core.client_assertion import ClientAssertionCore
 from ._core.client_secret import ClientSecretCore
+from ._core.device_code import DeviceCodeCore
 from ._core.environment import EnvironmentCore
+from ._core.interactive_browser import InteractiveBrowserCore
 from ._core.managed_identity import ManagedIdentityCore
 from ._core.on_behalf_of import OnBehalfOfCore
+from ._core.shared_token_cache import SharedTokenCacheCore
 from ._core.unavailable import UnavailableCore
 from ._core.username_password import UsernamePasswordCore
 from ._core.visual_studio_code import VisualStudioCodeCore
 from ._core.workload_identity import WorkloadIdentityCore
-from ._io.sync import SyncCredential
+from ._io.sync import SyncCredential, SyncUserCredential
 
 __all__ = [
     "AuthorizationCodeCredential",
@@ -30,9 +33,12 @@ __all__ = [
     "ChainedTokenCredential",
     "ClientAssertionCredential",
     "ClientSecretCredential",
+    "DeviceCodeCredential",
     "EnvironmentCredential",
+    "InteractiveBrowserCredential",
     "ManagedIdentityCredential",
     "OnBehalfOfCredential",
+    "SharedTokenCacheCredential",
     "UsernamePasswordCredential",
     "VisualStudioCodeCredential",
     "WorkloadIdentityCredential",
@@ -87,7 +93,7 @@ class OnBehalfOfCredential(OnBehalfOfCore, SyncCredential):
     __doc__ = OnBehalfOfCore.__doc__
 
 
-class UsernamePasswordCredential(UsernamePasswordCore, SyncCredential):
+class UsernamePasswordCredential(UsernamePasswordCore, SyncUserCredential):
     __doc__ = UsernamePasswordCore.__doc__
 
 
@@ -101,3 +107,15 @@ class ManagedIdentityCredential(ManagedIdentityCore, SyncCredential):
 
 class UnavailableCredential(UnavailableCore, SyncCredential):
     __doc__ = UnavailableCore.__doc__
+
+
+class InteractiveBrowserCredential(InteractiveBrowserCore, SyncUserCredential):
+    __doc__ = InteractiveBrowserCore.__doc__
+
+
+class DeviceCodeCredential(DeviceCodeCore, SyncUserCredential):
+    __doc__ = DeviceCodeCore.__doc__
+
+
+class SharedTokenCacheCredential(SharedTokenCacheCore, SyncCredential):
+    __doc__ = SharedTokenCacheCore.__doc__

@@ -11,11 +11,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
+from .authentication_record import AuthenticationRecord
 from .cache_options import TokenCachePersistenceOptions
 
 __all__ = [
     "AdditionallyAllowedTenants",
     "AssertionFunc",
+    "AuthRecord",
     "AuthorityHost",
     "AuthorizationCode",
     "AzureArcKeyDirectory",
@@ -26,10 +28,16 @@ __all__ = [
     "ClientAssertionFunc",
     "ClientId",
     "ClientSecret",
+    "DeviceCodeTimeout",
+    "DisableAutomaticAuthentication",
     "DisableInstanceDiscovery",
-    "EnableSupportLogging",
+    "EnableAzureProxy",
     "ImdsProbe",
     "ImdsProbeTimeout",
+    "InteractiveClientId",
+    "InteractiveRedirectUri",
+    "InteractiveTimeout",
+    "LoginHint",
     "ManagedIdentityClientId",
     "ManagedIdentityConfig",
     "ManagedIdentityDeadline",
@@ -38,9 +46,12 @@ __all__ = [
     "OptionalTenantId",
     "Param",
     "ProcessTimeout",
+    "PromptCallback",
     "RedirectUri",
     "SendCertificateChain",
     "ServiceConnectionId",
+    "SharedCacheTenantId",
+    "SharedCacheUsername",
     "Subscription",
     "SystemAccessToken",
     "TenantId",
@@ -115,6 +126,13 @@ OptionalClientId = Annotated[
     str | None,
     Param("The client (application) ID of the app registration. Defaults to the AZURE_CLIENT_ID environment variable."),
 ]
+EnableAzureProxy = Annotated[
+    bool,
+    Param(
+        "Send token requests through the AKS identity binding token proxy when the environment configures it"
+        " (AZURE_KUBERNETES_TOKEN_PROXY, AZURE_KUBERNETES_SNI_NAME, AZURE_KUBERNETES_CA_FILE or _CA_DATA)."
+    ),
+]
 TokenFilePath = Annotated[
     str | None,
     Param(
@@ -147,13 +165,6 @@ RedirectUri = Annotated[
     str, Param("The application's redirect URI; must match the URI used to request the authorization code.")
 ]
 Username = Annotated[str, Param("The user's username (usually an email address).")]
-EnableSupportLogging = Annotated[
-    bool,
-    Param(
-        "Accepted for compatibility with azure-identity, where it enables msal's support logging; azauth sends"
-        " these grants itself and never logs personal data."
-    ),
-]
 UserPassword = Annotated[str, Param("The user's password.", secret=True)]
 CachePersistence = Annotated[
     TokenCachePersistenceOptions | None,
@@ -180,7 +191,8 @@ ManagedIdentityConfig = Annotated[
     Mapping[str, str] | None,
     Param(
         "A user-assigned managed identity by exactly one of its IDs: {'client_id': ...}, {'object_id': ...} or"
-        " {'resource_id': ...}. Not together with client_id."
+        " {'resource_id': ...}. Not together with client_id. Other keys are sent as they are as query parameters"
+        " (e.g. {'mi_res_id': ...}), as azure-identity does."
     ),
 ]
 ManagedIdentityDeadline = Annotated[
@@ -233,4 +245,55 @@ VisualStudioCodeTenantId = Annotated[
         "A Microsoft Entra tenant ID. Defaults to the tenant in the authentication record of VS Code's Azure"
         " Resources extension."
     ),
+]
+InteractiveClientId = Annotated[
+    str,
+    Param(
+        "Client ID of the Microsoft Entra application users sign in to. Default: the Azure development application"
+        " (04b07795-8ddb-461a-bbee-02f9e1bf7b46); register your own for production."
+    ),
+]
+LoginHint = Annotated[
+    str | None, Param("A username suggestion to pre-fill the sign-in page's username field; the user may pick another.")
+]
+InteractiveRedirectUri = Annotated[
+    str | None,
+    Param(
+        "The redirect URI registered for client_id, e.g. 'http://localhost:8400' (a loopback URL with a port); the"
+        " credential listens there. Default: http://localhost on a free port."
+    ),
+]
+InteractiveTimeout = Annotated[float, Param("Seconds to wait for the user to complete authentication (default 300).")]
+DeviceCodeTimeout = Annotated[
+    float | None,
+    Param("Seconds to wait for the user to authenticate. Default: the device code's lifetime (about 15 minutes)."),
+]
+PromptCallback = Annotated[
+    Callable[..., object] | None,
+    Param(
+        "Called with (verification_uri, user_code, expires_on) to tell the user how to sign in; the async credential"
+        " also accepts a coroutine function. Default: print Microsoft Entra ID's message."
+    ),
+]
+AuthRecord = Annotated[
+    AuthenticationRecord | None,
+    Param(
+        "The AuthenticationRecord a previous authenticate() returned: the account the credential signs in silently"
+        " (from the persistent cache) before asking the user."
+    ),
+]
+DisableAutomaticAuthentication = Annotated[
+    bool,
+    Param(
+        "Raise AuthenticationRequiredError instead of asking the user when interaction would be needed; call"
+        " authenticate() to sign in."
+    ),
+]
+SharedCacheUsername = Annotated[
+    str | None,
+    Param("Username (typically an email address) of the cached account to use, when the cache holds several."),
+]
+SharedCacheTenantId = Annotated[
+    str | None,
+    Param("Home tenant of the cached account to use, when the cache holds several; tokens come from 'organizations'."),
 ]

@@ -13,21 +13,21 @@ from typing_extensions import Unpack
 from .._protocol import entra, user_grants
 from .._protocol.msal_cache import UserTokenKey
 from .._protocol.steps import Blocking, Flow
+from .._secret import SecretValue
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
     CachePersistence,
     ClientId,
     DisableInstanceDiscovery,
-    EnableSupportLogging,
     Username,
     UserPassword,
     UserTenantId,
 )
-from .base import CredentialCore, TokenRequest
+from .base import TokenRequest
+from .interactive import UserSignInCore
 from .persistence import PersistedKey, TokenStore
 from .runtime import RuntimeOptions
-from .secret import SecretValue
 
 __all__ = ["UsernamePasswordCore"]
 
@@ -39,7 +39,7 @@ DEPRECATION = (
 )
 
 
-class UsernamePasswordCore(CredentialCore, config_type="username_password"):
+class UsernamePasswordCore(UserSignInCore, config_type="username_password"):
     """Authenticates a user with a username and password.
 
     In general, Microsoft doesn't recommend this kind of authentication, because it's less secure than other
@@ -71,7 +71,6 @@ class UsernamePasswordCore(CredentialCore, config_type="username_password"):
         authority: AuthorityHost = None,
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
         disable_instance_discovery: DisableInstanceDiscovery = False,
-        enable_support_logging: EnableSupportLogging = False,
         cache_persistence_options: CachePersistence = None,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
@@ -115,7 +114,7 @@ class UsernamePasswordCore(CredentialCore, config_type="username_password"):
         refresh = None
         if store is not None and isinstance(key, UserTokenKey):
             refresh = yield Blocking(store.read, (key.refresh_token,))
-        if refresh:
+        if refresh and not request.interactive:  # authenticate() signs in with the password
             try:
                 reply = yield from user_grants.refresh_token(
                     url,
@@ -144,4 +143,5 @@ class UsernamePasswordCore(CredentialCore, config_type="username_password"):
             now=self._clock,
             claims=claims,
         )
+        self._remember(reply)
         return reply.info, reply

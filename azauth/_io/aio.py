@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
 from typing import Any, TypeVar
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
@@ -13,23 +15,31 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOpt
 from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
+from .._protocol.certificates import AssertionAlgorithm
 from .._protocol.steps import (
     Blocking,
     Delegate,
     Flow,
+    ListenForRedirect,
+    OpenBrowser,
     ProcessOutputTooLarge,
     ProcessResult,
+    Prompt,
     RunProcess,
     Send,
     Sleep,
     Step,
 )
+from .._protocol.token_proxy import TokenProxySettings
+from ..authentication_record import AuthenticationRecord
+from .interactive import open_browser, print_prompt, start_listener
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
 from .processes import group_options, kill_group, timeout_message
 from .tls_pin import check_pinned_certificate
+from .token_proxy import AsyncTokenProxyTransport, proxy_transport_options
 
-__all__ = ["AsyncCredential", "AsyncSender", "arun"]
+__all__ = ["AsyncCredential", "AsyncSender", "AsyncUserCredential", "arun"]
 
 T = TypeVar("T")
 _time = time.time
@@ -84,7 +94,7 @@ class AsyncSender:
                 await asyncio.to_thread(
                     check_pinned_certificate, step.request.url, step.pinned_sha1, step.connect_timeout
                 )
-            return to_reply(await self._get_pipeline().run(step.request, **send_options(step)))
+            return to_reply(await self._get_pipeline().run(step.request, **send_options(step, self._options)))
         if isinstance(step, Delegate):
             return await adelegate(step)
         if isinstance(step, Blocking):
@@ -94,15 +104,34 @@ class AsyncSender:
             return None
         if isinstance(step, RunProcess):
             return await arun_process(step)
+        if isinstance(step, ListenForRedirect):
+            return await asyncio.to_thread(start_listener, step)
+        if isinstance(step, OpenBrowser):
+            return await asyncio.to_thread(open_browser, step)
+        if isinstance(step, Prompt):
+            result = print_prompt(step)  # a plain function or a coroutine function
+            if inspect.isawaitable(result):
+                await result
+            return None
         raise TypeError(f"unknown step {step!r}")
 
     async def open(self) -> None:
+        """Enter the pipeline and so the transport (a ``transport=`` given by the user included)."""
         await self._get_pipeline().__aenter__()
 
     async def close(self) -> None:
+        """Exit the pipeline and so close the transport; a user's transport is closed even if never used."""
+        if self._pipeline is None and self._options.get("transport") is not None:
+            self._get_pipeline()
         pipeline, self._pipeline = self._pipeline, None
         if pipeline is not None:
             await pipeline.__aexit__(None, None, None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_options": self._options}  # the pipeline (bound to a loop) is rebuilt on the other side
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["_options"])  # type: ignore[misc]
 
 
 async def adelegate(step: Delegate) -> AccessTokenInfo:
@@ -201,6 +230,14 @@ class AsyncCredential(CredentialCore):
     def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> FileTokenStore:
         return open_token_store(settings, cae)
 
+    def _token_proxy_transport(
+        self, settings: TokenProxySettings, options: Mapping[str, Any]
+    ) -> AsyncTokenProxyTransport:
+        return AsyncTokenProxyTransport(settings, **proxy_transport_options(options))
+
+    def _mode_assertion_algorithm(self) -> AssertionAlgorithm:
+        return "PS256"  # azure-identity's async client: PS256 with x5t#S256 (sync goes through msal: RS256)
+
     async def get_token(
         self,
         *scopes: str,
@@ -291,7 +328,47 @@ class AsyncCredential(CredentialCore):
         for child in self._child_credentials():  # type: ignore[attr-defined]
             if hasattr(child, "__aenter__"):
                 await child.__aenter__()
+        await self._sender.open()  # type: ignore[attr-defined]
         return self
 
-    async def __aexit__(self, *args: Any) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
         await self.close()
+
+
+class AsyncUserCredential(AsyncCredential):
+    """AsyncCredential plus ``authenticate()``, for the credentials a user signs in with."""
+
+    _authenticate_flow: Callable[..., Flow[AuthenticationRecord]]
+
+    async def authenticate(
+        self,
+        *,
+        scopes: Iterable[str] | None = None,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AuthenticationRecord:
+        """Interactively authenticate a user. This method will always generate a challenge to the user.
+
+        :keyword Iterable[str] scopes: scopes to request during authentication, such as those provided by
+          :func:`AuthenticationRequiredError.scopes`. If provided, successful authentication will cache an access token
+          for these scopes.
+        :keyword str claims: additional claims required in the token, such as those provided by
+          :func:`AuthenticationRequiredError.claims`
+        :keyword str tenant_id: optional tenant to include in the token request.
+        :keyword bool enable_cae: indicates whether to enable Continuous Access Evaluation (CAE) for the requested
+            token. Access tokens retrieved with CAE enabled will be cached separately from other tokens.
+            Defaults to False.
+        :return: An AuthenticationRecord containing the authenticated user's information.
+        :rtype: ~azauth.AuthenticationRecord
+        :raises ~azure.core.exceptions.ClientAuthenticationError: authentication failed. The error's ``message``
+          attribute gives a reason.
+        """
+        flow = self._authenticate_flow(scopes, claims, tenant_id, enable_cae)
+        return await arun(flow, self._sender)

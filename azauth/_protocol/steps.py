@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenRequestOptions
@@ -19,8 +19,12 @@ __all__ = [
     "Blocking",
     "Delegate",
     "Flow",
+    "ListenForRedirect",
+    "OpenBrowser",
     "ProcessOutputTooLarge",
     "ProcessResult",
+    "Prompt",
+    "RedirectListener",
     "Reply",
     "RunProcess",
     "Send",
@@ -126,6 +130,58 @@ class Delegate:
     options: TokenRequestOptions = field(default_factory=dict)  # type: ignore[assignment]
 
 
-Step = Send | Sleep | RunProcess | Blocking | Delegate
+@dataclass(frozen=True, slots=True)
+class OpenBrowser:
+    """Open ``url`` in the user's web browser through :mod:`webbrowser`; the reply is True when one was started.
+
+    ``browser`` is the ``BROWSER`` value of the credential's environment (``webbrowser.get`` syntax: a command with
+    ``%s``, a browser name, or several separated by ``os.pathsep``); ``None`` lets :mod:`webbrowser` choose.
+    """
+
+    url: str
+    browser: str | None = None
+
+
+class RedirectListener(Protocol):
+    """A loopback HTTP listener waiting for one OAuth redirect (the reply to :class:`ListenForRedirect`).
+
+    Neither method blocks: the listener serves requests in its own thread.
+    """
+
+    @property
+    def redirect_uri(self) -> str:
+        """The URI to give the authorization endpoint."""
+
+    def result(self) -> Mapping[str, str] | None:
+        """The redirect's parameters (``code`` and ``state``, or ``error``), or ``None`` while still waiting."""
+
+    def close(self) -> None:
+        """Stop listening (idempotent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListenForRedirect:
+    """Listen on ``host:port`` (``0``: a free port) for one redirect to ``path`` carrying ``state``; the reply is a
+    :class:`RedirectListener`. A request for another path, or with another state, gets a 400 and the listener
+    keeps waiting. ``redirect_host`` is the host name the redirect URI names (``localhost`` by default)."""
+
+    host: str
+    port: int
+    path: str
+    state: str
+    redirect_host: str = "localhost"
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """Tell the user how to sign in: ``callback(*args)`` (the async driver awaits it when it returns an awaitable),
+    or, without a callback, print ``message``; the reply is ``None``."""
+
+    callback: Callable[..., Any] | None
+    args: tuple[Any, ...]
+    message: str
+
+
+Step = Send | Sleep | RunProcess | Blocking | Delegate | OpenBrowser | ListenForRedirect | Prompt
 T = TypeVar("T")
 Flow = Generator[Step, Any, T]

@@ -154,7 +154,23 @@ def _visual_studio_code(environ: Mapping[str, str], config: Mapping[str, Any]) -
     ]
 
 
+def _shared_token_cache(environ: Mapping[str, str], config: Mapping[str, Any]) -> list[Finding]:
+    """The developer tools' shared msal cache: whether the file is there (its accounts are read when used)."""
+    from .._core.persistence import NON_CAE_SUFFIX
+    from .._io.persistence import cache_directory
+    from ..cache_options import DEFAULT_CACHE_NAME
+
+    path = os.path.join(cache_directory(environ), DEFAULT_CACHE_NAME + NON_CAE_SUFFIX)
+    exists = os.path.isfile(path)
+    return [Finding("shared token cache", f"file {path}", "exists" if exists else "missing", exists)]
+
+
+_AUTHORITY = _env("AZURE_AUTHORITY_HOST", field="authority", required=False)
+
 TYPE_INPUTS: dict[str, TypeInputs] = {
+    "interactive_browser": TypeInputs(env=(_env("BROWSER", required=False), _AUTHORITY)),
+    "device_code": TypeInputs(env=(_AUTHORITY,)),
+    "shared_token_cache": TypeInputs(env=(_AUTHORITY,), detect=_shared_token_cache),
     "environment": TypeInputs(
         alternatives=tuple((label, tuple(_env(n) for n in names)) for label, names in OPTIONS),
         env=(_env("AZURE_CLIENT_CERTIFICATE_PASSWORD", required=False), _env("AZURE_AUTHORITY_HOST", required=False)),

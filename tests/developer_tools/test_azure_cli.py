@@ -35,6 +35,7 @@ def test_argv_maps_the_scope_to_a_resource_and_adds_tenant_and_subscription(mode
     cred = mode.module.AzureCliCredential(tenant_id="contoso.onmicrosoft.com", subscription="My Sub-1")
     token = mode.wait(cred.get_token(SCOPE))
     assert (token.token, token.expires_on) == (CANARY, EXPIRES)
+    assert "CANARY" not in repr(token) + str(token) + repr(mode.wait(cred.get_token_info(SCOPE))) + repr(cred)
     assert az.argv == [
         "account",
         "get-access-token",
