@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
@@ -121,3 +122,17 @@ def test_time_parsers() -> None:
     plus = datetime(2031, 3, 4, 5, 6, 7, tzinfo=timezone(timedelta(hours=-5)))
     assert parse_utc_time(plus.isoformat()) == int(plus.timestamp())
     assert parse_utc_time("") is None and parse_utc_time(None) is None
+
+
+def test_executables_are_found_on_the_given_path_only(tmp_path: Path) -> None:
+    from azauth._core.developer_tool import find_executable
+    from azauth._protocol.developer_tools.azure_powershell import AZURE_POWERSHELL
+
+    assert AZURE_CLI.candidates(True) == ("az.cmd", "az") and AZURE_CLI.candidates(False) == ("az",)
+    assert AZURE_POWERSHELL.candidates(True) == ("pwsh", "powershell")
+    cmd = tmp_path / "az.cmd"
+    cmd.write_text("@echo off\n", encoding="utf-8")
+    cmd.chmod(0o755)
+    assert find_executable(AZURE_CLI.candidates(True), str(tmp_path)) == str(cmd)  # az.cmd first, as on Windows
+    assert find_executable(AZURE_CLI.candidates(False), str(tmp_path)) is None
+    assert find_executable(("sh",), "") is None and find_executable(("sh",), None) is None  # no PATH: nothing
