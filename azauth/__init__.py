@@ -26,6 +26,10 @@ _EXPORTS = {
     "ClientSecretCredential": ("azauth._credentials", "ClientSecretCredential"),
     "AuthorizationCodeCredential": ("azauth._credentials", "AuthorizationCodeCredential"),
     "AzurePipelinesCredential": ("azauth._credentials", "AzurePipelinesCredential"),
+    "AzureCliCredential": ("azauth._credentials", "AzureCliCredential"),
+    "AzureDeveloperCliCredential": ("azauth._credentials", "AzureDeveloperCliCredential"),
+    "AzurePowerShellCredential": ("azauth._credentials", "AzurePowerShellCredential"),
+    "VisualStudioCodeCredential": ("azauth._credentials", "VisualStudioCodeCredential"),
     "DeviceCodeCredential": ("azauth._credentials", "DeviceCodeCredential"),
     "EnvironmentCredential": ("azauth._credentials", "EnvironmentCredential"),
     "InteractiveBrowserCredential": ("azauth._credentials", "InteractiveBrowserCredential"),
@@ -43,7 +47,10 @@ __all__ = [
     "AuthenticationRequiredError",
     "AuthorizationCodeCredential",
     "AzureAuthorityHosts",
+    "AzureCliCredential",
+    "AzureDeveloperCliCredential",
     "AzurePipelinesCredential",
+    "AzurePowerShellCredential",
     "CertificateCredential",
     "ChainedTokenCredential",
     "ClientAssertionCredential",
@@ -59,6 +66,7 @@ __all__ = [
     "SharedTokenCacheCredential",
     "TokenCachePersistenceOptions",
     "UsernamePasswordCredential",
+    "VisualStudioCodeCredential",
     "WorkloadIdentityCredential",
     "credential_from_config",
     "get_bearer_token_provider",
@@ -68,7 +76,10 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 if TYPE_CHECKING:
     from ._credentials import (
         AuthorizationCodeCredential,
+        AzureCliCredential,
+        AzureDeveloperCliCredential,
         AzurePipelinesCredential,
+        AzurePowerShellCredential,
         CertificateCredential,
         ChainedTokenCredential,
         ClientAssertionCredential,
@@ -80,6 +91,7 @@ if TYPE_CHECKING:
         OnBehalfOfCredential,
         SharedTokenCacheCredential,
         UsernamePasswordCredential,
+        VisualStudioCodeCredential,
         WorkloadIdentityCredential,
     )
     from ._io.token_provider import get_bearer_token_provider

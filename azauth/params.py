@@ -45,19 +45,23 @@ __all__ = [
     "OptionalClientSecret",
     "OptionalTenantId",
     "Param",
+    "ProcessTimeout",
     "PromptCallback",
     "RedirectUri",
     "SendCertificateChain",
     "ServiceConnectionId",
     "SharedCacheTenantId",
     "SharedCacheUsername",
+    "Subscription",
     "SystemAccessToken",
     "TenantId",
     "TokenFilePath",
+    "ToolTenantId",
     "UserAssertion",
     "UserPassword",
     "UserTenantId",
     "Username",
+    "VisualStudioCodeTenantId",
 ]
 
 
@@ -213,6 +217,33 @@ AzureArcKeyDirectory = Annotated[
     Param(
         "The Azure Arc agent's token directory: the only place a challenge's key file is read from. Default:"
         " /var/opt/azcmagent/tokens on Linux, %ProgramData%\\AzureConnectedMachineAgent\\Tokens on Windows."
+    ),
+]
+ToolTenantId = Annotated[
+    str,
+    Param(
+        "Optional tenant to include in the token request; by default the tool's own (the signed-in account's) tenant."
+    ),
+]
+Subscription = Annotated[
+    str | None,
+    Param(
+        "The name or ID of a subscription (Azure CLI's --subscription). Set this to acquire tokens for an account"
+        " other than the Azure CLI's current account."
+    ),
+]
+ProcessTimeout = Annotated[
+    float,
+    Param(
+        "Seconds to wait for the tool to answer (default 10). After that the tool and every process it started"
+        " are stopped and the credential is unavailable."
+    ),
+]
+VisualStudioCodeTenantId = Annotated[
+    str | None,
+    Param(
+        "A Microsoft Entra tenant ID. Defaults to the tenant in the authentication record of VS Code's Azure"
+        " Resources extension."
     ),
 ]
 InteractiveClientId = Annotated[

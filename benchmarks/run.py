@@ -1,4 +1,5 @@
-"""azauth and azure-identity measured side by side, in the same run, against the loopback emulator.
+"""azauth and azure-identity measured side by side, in the same run, against the loopback emulator (and, for
+AzureCliCredential, the same fake `az` script on PATH).
 
     .venv/bin/python benchmarks/run.py [--quick]
 
@@ -11,14 +12,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tracemalloc
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +55,10 @@ def libraries(emu: Emulator) -> dict[str, tuple[Any, Any, dict[str, Any]]]:
         "azure-identity": (azure.identity, azure.identity.aio, {**common, "disable_instance_discovery": True}),
         "azauth": (azauth, azauth.aio, common),
     }
+
+
+def libraries_for_tools() -> dict[str, tuple[Any, Any, dict[str, Any]]]:
+    return {"azure-identity": (azure.identity, azure.identity.aio, {}), "azauth": (azauth, azauth.aio, {})}
 
 
 def per_call(call: Callable[[], Any], seconds: float) -> float:
@@ -157,9 +165,8 @@ def concurrent_async(emu: Emulator, aio: Any, kw: dict[str, Any], count: int) ->
     return emu.count("token")
 
 
-def concurrent_threads(emu: Emulator, sync: Any, kw: dict[str, Any], count: int) -> int:
-    emu.clear_requests()
-    cred = sync.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **kw)
+def in_threads(cred: Any, count: int) -> None:
+    """``count`` threads calling ``cred.get_token`` at the same moment (behind a barrier)."""
     barrier = threading.Barrier(count)
 
     def one(_: int) -> None:
@@ -168,6 +175,11 @@ def concurrent_threads(emu: Emulator, sync: Any, kw: dict[str, Any], count: int)
 
     with ThreadPoolExecutor(count) as pool:
         list(pool.map(one, range(count)))
+
+
+def concurrent_threads(emu: Emulator, sync: Any, kw: dict[str, Any], count: int) -> int:
+    emu.clear_requests()
+    in_threads(sync.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **kw), count)
     return emu.count("token")
 
 
@@ -177,6 +189,63 @@ def cold_first(emu: Emulator, sync: Any, kw: dict[str, Any]) -> tuple[float, int
     started = time.perf_counter()
     cred.get_token(SCOPE)
     return (time.perf_counter() - started) * 1000, len(emu.requests)
+
+
+FAKE_AZ = """#!/bin/sh
+echo run >> "$0.log"
+sleep {delay}
+printf '{{"accessToken": "bench-cli-token", "tokenType": "Bearer", "expires_on": {expires_on}}}\\n'
+"""
+
+
+@contextmanager
+def fake_az() -> Iterator[Callable[[float], int]]:
+    """A fake ``az`` (a two-line shell script: as cheap as a process gets) first on ``PATH``; the callable sets
+    its delay and returns how many times it has run since the last call."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "az")
+        log = path + ".log"
+        previous = os.environ.get("PATH", "")
+        os.environ["PATH"] = directory + os.pathsep + previous
+
+        def configure(delay: float) -> int:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(FAKE_AZ.format(delay=delay, expires_on=int(time.time()) + 3600))
+            os.chmod(path, 0o755)
+            runs = 0
+            if os.path.exists(log):
+                with open(log, encoding="utf-8") as f:
+                    runs = len(f.readlines())
+                os.remove(log)
+            return runs
+
+        configure(0)
+        try:
+            yield configure
+        finally:
+            os.environ["PATH"] = previous
+
+
+def cli_per_call(sync: Any, calls: int, seconds: float, configure: Callable[[float], int]) -> tuple[float, float]:
+    """Microseconds per warm ``AzureCliCredential.get_token`` and processes started per call."""
+    cred = sync.AzureCliCredential()
+    cred.get_token(SCOPE)
+    configure(0)
+    if sync is azure.identity:  # a process per call: time a few calls, not thousands
+        started = time.perf_counter()
+        for _ in range(calls):
+            cred.get_token(SCOPE)
+        elapsed = (time.perf_counter() - started) / calls * 1e6
+        return elapsed, configure(0) / calls
+    elapsed = per_call(lambda: cred.get_token(SCOPE), seconds)
+    return elapsed, float(configure(0))
+
+
+def cli_threads(sync: Any, count: int, configure: Callable[[float], int]) -> int:
+    """Processes started by ``count`` threads asking a cold AzureCliCredential at once (az takes 0.2 s)."""
+    configure(0.2)
+    in_threads(sync.AzureCliCredential(), count)
+    return configure(0)
 
 
 def import_time(statement: str, runs: int) -> float:
@@ -213,6 +282,14 @@ def main() -> None:
             r["cold_ms"], r["cold_requests"] = cold_first(emu, sync, kw)
             print(f"measured {name}", file=sys.stderr)
 
+    with fake_az() as configure:
+        calls = 10 if args.quick else 30
+        for name, (sync, _aio, _kw) in libraries_for_tools().items():
+            r = results[name]
+            r["cli_us"], r["cli_processes"] = cli_per_call(sync, calls, seconds, configure)
+            r["cli_threads"] = cli_threads(sync, 32, configure)
+            print(f"measured {name} AzureCliCredential", file=sys.stderr)
+
     runs = 3 if args.quick else 7
     ref_import = import_time("import azure.identity; import azure.identity.aio", runs)
     our_import = import_time("import azauth; import azauth.aio", runs)
@@ -242,6 +319,15 @@ def main() -> None:
         Row("32 concurrent cold threads", ref["threads"], ours["threads"], "requests", "azauth = 1"),
         Row("cold first token", ref["cold_requests"], ours["cold_requests"], "requests", "azauth = 1"),
         Row("cold first token", ref["cold_ms"], ours["cold_ms"], "ms"),
+        Row("AzureCliCredential warm get_token (same fake az)", ref["cli_us"], ours["cli_us"], "us/call"),
+        Row(
+            "AzureCliCredential processes per warm get_token",
+            ref["cli_processes"],
+            ours["cli_processes"],
+            "procs",
+            "azauth = 0",
+        ),
+        Row("AzureCliCredential, 32 cold threads", ref["cli_threads"], ours["cli_threads"], "procs", "azauth = 1"),
         Row("import (sync + aio)", ref_import, our_import, "ms", "<= 1/3 (ratio >= 3)"),
         Row("import + construct a credential", ref_first, our_first, "ms"),
     ]

@@ -25,12 +25,16 @@ from .persistence import PersistedKey, PersistenceSettings, TokenStore, persiste
 from .runtime import check_runtime_options
 from .token_cache import CacheEntry, CacheKey, refresh_due
 
-__all__ = ["CORE_TYPES", "CredentialCore", "TokenRequest", "within_credential_chain"]
+__all__ = ["CORE_TYPES", "CredentialCore", "TokenRequest", "within_credential_chain", "within_default_credential"]
 
 _LOGGER = logging.getLogger("azauth")
 
 within_credential_chain: ContextVar[bool] = ContextVar("within_credential_chain", default=False)
 """True while a chain asks its members: their failures are logged at DEBUG, the chain reports them."""
+
+within_default_credential: ContextVar[bool] = ContextVar("within_default_credential", default=False)
+"""True while DefaultAzureCredential asks its members: a developer tool that ran but gave no token is then
+unavailable (the chain moves on) rather than an authentication error, as in azure-identity."""
 
 CORE_TYPES: dict[str, type[CredentialCore]] = {}
 """Every credential core by its configuration ``type`` name; the config layer derives its models from it."""

@@ -22,6 +22,7 @@ from .._protocol.steps import (
     Flow,
     ListenForRedirect,
     OpenBrowser,
+    ProcessOutputTooLarge,
     ProcessResult,
     Prompt,
     RunProcess,
@@ -34,6 +35,7 @@ from ..authentication_record import AuthenticationRecord
 from .interactive import open_browser, print_prompt, start_listener
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
+from .processes import group_options, kill_group, timeout_message
 from .tls_pin import check_pinned_certificate
 from .token_proxy import AsyncTokenProxyTransport, proxy_transport_options
 
@@ -141,6 +143,8 @@ async def adelegate(step: Delegate) -> AccessTokenInfo:
 
 
 async def arun_process(step: RunProcess) -> ProcessResult:
+    """Run ``step``'s program under asyncio in a process group of its own, reading at most ``max_output`` bytes
+    of each stream; on timeout, excess output or cancellation the whole group is killed and the child reaped."""
     process = await asyncio.create_subprocess_exec(
         *step.argv,
         stdin=asyncio.subprocess.DEVNULL,
@@ -148,14 +152,63 @@ async def arun_process(step: RunProcess) -> ProcessResult:
         stderr=asyncio.subprocess.PIPE,
         env=dict(step.env) if step.env is not None else None,
         cwd=step.cwd,
+        **group_options(),
     )
+    assert process.stdout is not None and process.stderr is not None
+    program = step.argv[0]
+    readers = [
+        asyncio.ensure_future(_read_bounded(stream, step.max_output, program))
+        for stream in (process.stdout, process.stderr)
+    ]
+
+    async def communicate() -> tuple[bytes, bytes, int]:
+        stdout, stderr = await asyncio.gather(*readers)
+        return stdout, stderr, await process.wait()
+
     try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), step.timeout)
+        stdout, stderr, returncode = await asyncio.wait_for(communicate(), step.timeout)
+    except BaseException as exc:
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+        await asyncio.shield(_stop(process))
+        if isinstance(exc, asyncio.TimeoutError):
+            raise TimeoutError(timeout_message(program, step.timeout)) from None
+        raise
+    return ProcessResult(returncode, stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace"))
+
+
+async def _read_bounded(stream: asyncio.StreamReader, limit: int, program: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await stream.read(65536)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise ProcessOutputTooLarge(f"{program} wrote more than {limit} bytes")
+        chunks.append(chunk)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    """Kill the process group, drain the pipes to their end (asyncio wakes ``wait()`` only once they are
+    closed) and reap the child. A process that left the group and keeps a pipe open gets 5 seconds, then the
+    pipes are closed under it."""
+    kill_group(process.pid)
+    streams = [s for s in (process.stdout, process.stderr) if s is not None]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(_drain(s) for s in streams), process.wait()), 5)
     except asyncio.TimeoutError:
-        process.kill()
+        transport = getattr(process, "_transport", None)
+        if transport is not None:
+            transport.close()
         await process.wait()
-        raise TimeoutError(f"{step.argv[0]} did not finish within {step.timeout} seconds") from None
-    return ProcessResult(process.returncode or 0, stdout.decode(errors="replace"), stderr.decode(errors="replace"))
+
+
+async def _drain(stream: asyncio.StreamReader) -> None:
+    while await stream.read(65536):
+        pass
 
 
 class AsyncCredential(CredentialCore):

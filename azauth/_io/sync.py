@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import inspect
 import os
+import queue
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 
@@ -22,6 +23,7 @@ from .._protocol.steps import (
     Flow,
     ListenForRedirect,
     OpenBrowser,
+    ProcessOutputTooLarge,
     ProcessResult,
     Prompt,
     RunProcess,
@@ -34,6 +36,7 @@ from ..authentication_record import AuthenticationRecord
 from .interactive import open_browser, print_prompt, start_listener
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
+from .processes import group_options, kill_group, timeout_message
 from .tls_pin import check_pinned_certificate
 from .token_proxy import TokenProxyTransport, proxy_transport_options
 
@@ -137,20 +140,74 @@ def delegate(step: Delegate) -> AccessTokenInfo:
 
 
 def run_process(step: RunProcess) -> ProcessResult:
+    """Run ``step``'s program in a process group of its own, reading at most ``max_output`` bytes of each
+    stream; on timeout, excess output or any interruption the whole group is killed and the child reaped."""
+    process = subprocess.Popen(
+        list(step.argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(step.env) if step.env is not None else None,
+        cwd=step.cwd,
+        **group_options(),
+    )
+    deadline = time.monotonic() + step.timeout
+    finished: queue.Queue[bool] = queue.Queue()
+    assert process.stdout is not None and process.stderr is not None
+    readers = [_BoundedReader(pipe, step.max_output, finished) for pipe in (process.stdout, process.stderr)]
     try:
-        done = subprocess.run(
-            list(step.argv),
-            capture_output=True,
-            text=True,
-            timeout=step.timeout,
-            env=dict(step.env) if step.env is not None else None,
-            cwd=step.cwd,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise TimeoutError(f"{step.argv[0]} did not finish within {step.timeout} seconds") from None
-    return ProcessResult(done.returncode, done.stdout, done.stderr)
+        for reader in readers:
+            reader.start()
+        for _ in readers:
+            try:
+                within_limit = finished.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError(timeout_message(step.argv[0], step.timeout)) from None
+            if not within_limit:
+                raise ProcessOutputTooLarge(f"{step.argv[0]} wrote more than {step.max_output} bytes")
+        try:
+            returncode = process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(timeout_message(step.argv[0], step.timeout)) from None
+    except BaseException:
+        kill_group(process.pid)
+        process.wait()
+        for reader in readers:
+            reader.join(1.0)
+        raise
+    finally:
+        for reader in readers:
+            if not reader.is_alive():  # a reader still blocked (a grandchild that left the group) keeps its pipe
+                reader.close()
+    return ProcessResult(returncode, readers[0].text(), readers[1].text())
+
+
+class _BoundedReader(threading.Thread):
+    """Reads one pipe to its end, or until more than ``limit`` bytes came; then reports on ``finished``."""
+
+    def __init__(self, pipe: IO[bytes], limit: int, finished: queue.Queue[bool]) -> None:
+        super().__init__(daemon=True)
+        self._pipe, self._limit, self._finished = pipe, limit, finished
+        self._chunks: list[bytes] = []
+
+    def run(self) -> None:
+        size = 0
+        try:
+            while size <= self._limit:
+                chunk = self._pipe.read1(65536)  # type: ignore[attr-defined]
+                if not chunk:
+                    break
+                self._chunks.append(chunk)
+                size += len(chunk)
+        except (OSError, ValueError):  # the pipe was closed under us: the process is being killed
+            pass
+        self._finished.put(size <= self._limit)
+
+    def text(self) -> str:
+        return b"".join(self._chunks).decode("utf-8", errors="replace")
+
+    def close(self) -> None:
+        self._pipe.close()
 
 
 class SyncCredential(CredentialCore):

@@ -21,6 +21,7 @@ __all__ = [
     "Flow",
     "ListenForRedirect",
     "OpenBrowser",
+    "ProcessOutputTooLarge",
     "ProcessResult",
     "Prompt",
     "RedirectListener",
@@ -89,16 +90,24 @@ class ProcessResult:
 
 @dataclass(frozen=True, slots=True)
 class RunProcess:
-    """Run a program (no shell); the reply is a :class:`ProcessResult`.
+    """Run a program (no shell, stdin closed, in a process group of its own); the reply is a
+    :class:`ProcessResult`.
 
-    ``TimeoutError`` is thrown into the flow when it runs past ``timeout`` seconds and ``FileNotFoundError``
-    when the executable does not exist.
+    ``TimeoutError`` is thrown into the flow when it runs past ``timeout`` seconds, ``FileNotFoundError`` when
+    the executable does not exist and :class:`ProcessOutputTooLarge` when it writes more than ``max_output``
+    bytes to stdout or stderr. In each of these cases (and on cancellation) the driver kills the program's
+    whole process group and reaps it before the exception reaches the flow: nothing is left running.
     """
 
     argv: Sequence[str]
     timeout: float
     env: Mapping[str, str] | None = None
     cwd: str | None = None
+    max_output: int = 1 << 20
+
+
+class ProcessOutputTooLarge(Exception):
+    """A program run by :class:`RunProcess` wrote more than its ``max_output`` bytes (it has been killed)."""
 
 
 @dataclass(frozen=True, slots=True)

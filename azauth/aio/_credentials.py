@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from .._core.authorization_code import AuthorizationCodeCore
+from .._core.azure_cli import AzureCliCore
+from .._core.azure_developer_cli import AzureDeveloperCliCore
 from .._core.azure_pipelines import AzurePipelinesCore
+from .._core.azure_powershell import AzurePowerShellCore
 from .._core.certificate import CertificateCore
 from .._core.chained import ChainedCore
 from .._core.client_assertion import ClientAssertionCore
@@ -16,12 +19,16 @@ from .._core.on_behalf_of import OnBehalfOfCore
 from .._core.shared_token_cache import SharedTokenCacheCore
 from .._core.unavailable import UnavailableCore
 from .._core.username_password import UsernamePasswordCore
+from .._core.visual_studio_code import VisualStudioCodeCore
 from .._core.workload_identity import WorkloadIdentityCore
 from .._io.aio import AsyncCredential, AsyncUserCredential
 
 __all__ = [
     "AuthorizationCodeCredential",
+    "AzureCliCredential",
+    "AzureDeveloperCliCredential",
     "AzurePipelinesCredential",
+    "AzurePowerShellCredential",
     "CertificateCredential",
     "ChainedTokenCredential",
     "ClientAssertionCredential",
@@ -33,6 +40,7 @@ __all__ = [
     "OnBehalfOfCredential",
     "SharedTokenCacheCredential",
     "UsernamePasswordCredential",
+    "VisualStudioCodeCredential",
     "WorkloadIdentityCredential",
 ]
 
@@ -59,6 +67,22 @@ class AuthorizationCodeCredential(AuthorizationCodeCore, AsyncCredential):
 
 class AzurePipelinesCredential(AzurePipelinesCore, AsyncCredential):
     __doc__ = AzurePipelinesCore.__doc__
+
+
+class AzureCliCredential(AzureCliCore, AsyncCredential):
+    __doc__ = AzureCliCore.__doc__
+
+
+class AzureDeveloperCliCredential(AzureDeveloperCliCore, AsyncCredential):
+    __doc__ = AzureDeveloperCliCore.__doc__
+
+
+class AzurePowerShellCredential(AzurePowerShellCore, AsyncCredential):
+    __doc__ = AzurePowerShellCore.__doc__
+
+
+class VisualStudioCodeCredential(VisualStudioCodeCore, AsyncCredential):
+    __doc__ = VisualStudioCodeCore.__doc__
 
 
 class EnvironmentCredential(EnvironmentCore, AsyncCredential):

@@ -76,7 +76,7 @@ def _node(node: CredentialNode, depth: int, lines: list[str]) -> None:
         labels.append(f"built-in profile {node.profile!r}" if node.builtin else f"profile {node.profile!r}")
     elif node.builtin:
         labels.append("built-in")
-    state = "ready" if node.ready else "not ready" if node.buildable else "cannot be built"
+    state = "ready" if node.ready else "unavailable" if node.buildable else "cannot be built"
     if node.type == "chain" and node.ready:
         first = next(m for m in node.members if m.ready)
         state += f" (first ready member: {_name(first)})"

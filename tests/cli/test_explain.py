@@ -183,12 +183,19 @@ def test_developer_tools_are_looked_up_on_path(tmp_path: Path, monkeypatch: pyte
     az.write_text("#!/bin/sh\n", encoding="utf-8")
     az.chmod(az.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", str(tools))
-    status, r = report("--profile", "dev")
+    _, r = report("--profile", "dev")
     members = {m["type"]: m for m in r["credential"]["members"]}
-    assert status == 1  # the developer-tool credentials are not implemented yet
     assert inputs(members["azure_cli"])["az"] == {**inputs(members["azure_cli"])["az"], "status": str(az), "ok": True}
-    assert inputs(members["azure_developer_cli"])["azd"]["status"] == "not found"
-    assert "not implemented yet" in members["azure_cli"]["note"]
+    assert members["azure_cli"]["ready"] is True and members["azure_cli"]["note"] is None
+    azd = members["azure_developer_cli"]
+    assert inputs(azd)["azd"]["status"].startswith("not found (install: https://aka.ms/azure-dev)")
+    assert (azd["ready"], azd["buildable"]) == (False, True)  # unavailable, not "cannot be built"
+    assert (members["azure_powershell"]["ready"], members["azure_powershell"]["buildable"]) == (False, True)
+    text = run("--profile", "dev")[1]
+    assert (
+        "AzureDeveloperCliCredential [azure_developer_cli, built-in] at built-in dev.credentials[4]: unavailable"
+        in text
+    )
 
 
 # ------------------------------------------------------------------------------ inputs from the environment
