@@ -40,7 +40,7 @@ __all__ = [
     "DeviceCodeTimeout",
     "DisableAutomaticAuthentication",
     "DisableInstanceDiscovery",
-    "EnableSupportLogging",
+    "EnableAzureProxy",
     "ExcludeAzureCli",
     "ExcludeAzureDeveloperCli",
     "ExcludeAzurePowerShell",
@@ -146,6 +146,13 @@ OptionalClientId = Annotated[
     str | None,
     Param("The client (application) ID of the app registration. Defaults to the AZURE_CLIENT_ID environment variable."),
 ]
+EnableAzureProxy = Annotated[
+    bool,
+    Param(
+        "Send token requests through the AKS identity binding token proxy when the environment configures it"
+        " (AZURE_KUBERNETES_TOKEN_PROXY, AZURE_KUBERNETES_SNI_NAME, AZURE_KUBERNETES_CA_FILE or _CA_DATA)."
+    ),
+]
 TokenFilePath = Annotated[
     str | None,
     Param(
@@ -178,13 +185,6 @@ RedirectUri = Annotated[
     str, Param("The application's redirect URI; must match the URI used to request the authorization code.")
 ]
 Username = Annotated[str, Param("The user's username (usually an email address).")]
-EnableSupportLogging = Annotated[
-    bool,
-    Param(
-        "Accepted for compatibility with azure-identity, where it enables msal's support logging; azauth sends"
-        " these grants itself and never logs personal data."
-    ),
-]
 UserPassword = Annotated[str, Param("The user's password.", secret=True)]
 CachePersistence = Annotated[
     TokenCachePersistenceOptions | None,
@@ -211,7 +211,8 @@ ManagedIdentityConfig = Annotated[
     Mapping[str, str] | None,
     Param(
         "A user-assigned managed identity by exactly one of its IDs: {'client_id': ...}, {'object_id': ...} or"
-        " {'resource_id': ...}. Not together with client_id."
+        " {'resource_id': ...}. Not together with client_id. Other keys are sent as they are as query parameters"
+        " (e.g. {'mi_res_id': ...}), as azure-identity does."
     ),
 ]
 ManagedIdentityDeadline = Annotated[

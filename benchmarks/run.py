@@ -167,9 +167,8 @@ def concurrent_async(emu: Emulator, aio: Any, kw: dict[str, Any], count: int) ->
     return emu.count("token")
 
 
-def concurrent_threads(emu: Emulator, sync: Any, kw: dict[str, Any], count: int) -> int:
-    emu.clear_requests()
-    cred = sync.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **kw)
+def in_threads(cred: Any, count: int) -> None:
+    """``count`` threads calling ``cred.get_token`` at the same moment (behind a barrier)."""
     barrier = threading.Barrier(count)
 
     def one(_: int) -> None:
@@ -178,6 +177,11 @@ def concurrent_threads(emu: Emulator, sync: Any, kw: dict[str, Any], count: int)
 
     with ThreadPoolExecutor(count) as pool:
         list(pool.map(one, range(count)))
+
+
+def concurrent_threads(emu: Emulator, sync: Any, kw: dict[str, Any], count: int) -> int:
+    emu.clear_requests()
+    in_threads(sync.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **kw), count)
     return emu.count("token")
 
 
@@ -355,15 +359,7 @@ def cli_per_call(sync: Any, calls: int, seconds: float, configure: Callable[[flo
 def cli_threads(sync: Any, count: int, configure: Callable[[float], int]) -> int:
     """Processes started by ``count`` threads asking a cold AzureCliCredential at once (az takes 0.2 s)."""
     configure(0.2)
-    cred = sync.AzureCliCredential()
-    barrier = threading.Barrier(count)
-
-    def one(_: int) -> None:
-        barrier.wait()
-        cred.get_token(SCOPE)
-
-    with ThreadPoolExecutor(count) as pool:
-        list(pool.map(one, range(count)))
+    in_threads(sync.AzureCliCredential(), count)
     return configure(0)
 
 

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from azure.core.credentials import AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
 from typing_extensions import Unpack
 
 from .._protocol import entra, user_grants
+from .._protocol.msal_cache import AccountTokenKey, environment_of
 from .._protocol.steps import Flow, Sleep
+from .._secret import SecretValue
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
     AuthorizationCode,
+    CachePersistence,
     ClientId,
     OptionalClientSecret,
     RedirectUri,
     TenantId,
 )
 from .base import CredentialCore, TokenRequest
+from .persistence import PersistedKey, TokenStore
 from .runtime import RuntimeOptions
-from .secret import SecretValue
 
 __all__ = ["AuthorizationCodeCore"]
 
@@ -44,6 +49,10 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
     :keyword str client_secret: One of the application's client secrets. Required only for web apps and web APIs.
     :keyword List[str] additionally_allowed_tenants: Specifies tenants in addition to the specified "tenant_id"
         for which the credential may acquire tokens. Add the wildcard value "*" to allow any tenant.
+    :keyword cache_persistence_options: Configuration for persistent token caching. If unspecified, the credential
+        will cache tokens in memory. The cache serves this credential only its own account's tokens, once the
+        code's redemption has named the account.
+    :paramtype cache_persistence_options: ~azauth.TokenCachePersistenceOptions
     """
 
     def __init__(
@@ -56,6 +65,7 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
         authority: AuthorityHost = None,
         client_secret: OptionalClientSecret = None,
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
+        cache_persistence_options: CachePersistence = None,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
         if not client_id:
@@ -67,7 +77,7 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
         self._code: dict[str, SecretValue[str]] = {"code": SecretValue(authorization_code)}
         self._redeeming = False
         self._redirect_uri = redirect_uri
-        self._client = user_grants.ClientAuth(secret=client_secret or None)
+        self._client_secret = SecretValue(client_secret) if client_secret else None
         self._refresh_token: SecretValue[str] | None = None
         self._account: user_grants.Account | None = None
         self._setup(
@@ -76,17 +86,40 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
             authority=authority,
             additionally_allowed_tenants=additionally_allowed_tenants,
             runtime=kwargs,
+            cache_persistence_options=cache_persistence_options,
         )
 
     def _repr_fields(self) -> dict[str, object]:
         username = self._account.username if self._account is not None else None
         return {**super()._repr_fields(), "username": username}
 
+    def _client_auth(self) -> user_grants.ClientAuth:
+        secret = self._client_secret
+        return user_grants.ClientAuth(secret=secret.reveal() if secret is not None else None)
+
     def _cache_scope(self) -> str | None:
         account = self._account
         return f"account:{account.home_account_id}" if account is not None and account.home_account_id else None
 
+    def _persisted_key(self, scopes: tuple[str, ...], request: TokenRequest) -> PersistedKey | None:
+        account = self._account
+        return AccountTokenKey(
+            environment_of(self._authority),
+            self._client_id or "",
+            request.tenant,
+            " ".join(sorted(scopes)),
+            (account.username if account is not None else None) or "",
+            account.home_account_id if account is not None else None,
+        )
+
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
+        info, _ = yield from self._persisted_token_flow(scopes, request, None, None)
+        return info
+
+    def _persisted_token_flow(
+        self, scopes: tuple[str, ...], request: TokenRequest, store: TokenStore | None, key: PersistedKey | None
+    ) -> Flow[tuple[AccessTokenInfo, Any]]:
+        """Redeem the code, or the refresh token that came with it; the reply is what a persistent cache records."""
         url = entra.token_url(self._authority, request.tenant)
         client_id = self._client_id or ""
         claims = entra.merge_claims(request.claims, request.enable_cae)
@@ -95,9 +128,15 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
             refresh = self._refresh_token
             if refresh is not None:
                 reply = yield from user_grants.refresh_token(
-                    url, client_id, scopes, token=refresh.reveal(), client=self._client, now=self._clock, claims=claims
+                    url,
+                    client_id,
+                    scopes,
+                    token=refresh.reveal(),
+                    client=self._client_auth(),
+                    now=self._clock,
+                    claims=claims,
                 )
-                return self._accept(reply)
+                return self._accept(reply), reply
             code = self._code.pop("code", None)  # dict.pop is atomic: one request redeems, concurrent ones wait
             if code is not None:
                 break
@@ -117,7 +156,7 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
                 scopes,
                 code=code.reveal(),
                 redirect_uri=self._redirect_uri,
-                client=self._client,
+                client=self._client_auth(),
                 now=self._clock,
                 claims=claims,
             )
@@ -126,7 +165,7 @@ class AuthorizationCodeCore(CredentialCore, config_type="authorization_code"):
             raise
         finally:
             self._redeeming = False
-        return self._accept(reply)
+        return self._accept(reply), reply
 
     def _accept(self, reply: user_grants.UserTokenReply) -> AccessTokenInfo:
         account = reply.account

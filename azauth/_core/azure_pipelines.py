@@ -7,6 +7,7 @@ from typing_extensions import Unpack
 
 from .._protocol import pipelines
 from .._protocol.steps import Flow
+from .._secret import SecretValue
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
@@ -18,7 +19,6 @@ from ..params import (
 )
 from .base import CredentialCore, TokenRequest, unavailable
 from .runtime import RuntimeOptions
-from .secret import SecretValue
 
 __all__ = ["AzurePipelinesCore"]
 

@@ -12,10 +12,12 @@ from azure.core.credentials import AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError, ServiceResponseError
 
 from .._protocol import entra
+from .._protocol.certificates import AssertionAlgorithm
 from .._protocol.msal_cache import AppTokenKey
 from .._protocol.steps import Blocking, Flow
 from .._protocol.tenants import resolve_tenant
 from .._protocol.validation import normalize_authority, validate_scopes, validate_tenant_id
+from .._secret import EnvironmentView, SecretValue
 from ..authority_hosts import AzureAuthorityHosts
 from ..errors import CredentialUnavailableError
 from .env_values import parse_bool
@@ -66,7 +68,6 @@ class CredentialCore:
     _tenant_id: str
     _client_id: str | None
     _allowed_tenants: frozenset[str]
-    _multitenant_disabled: bool
     _environ: Mapping[str, str]
     _sender: Any
     _persistence: PersistenceSettings | None = None
@@ -93,6 +94,18 @@ class CredentialCore:
         """Open the persistent token cache (blocking: called through a ``Blocking`` step)."""
         raise NotImplementedError
 
+    def _token_proxy_transport(self, settings: Any, options: Mapping[str, Any]) -> Any:
+        """A transport to the AKS token proxy ``settings`` names (requests or aiohttp)."""
+        raise NotImplementedError
+
+    def _mode_assertion_algorithm(self) -> AssertionAlgorithm:
+        """How this mode's azure-identity counterpart signs certificate assertions (sync: msal's RS256)."""
+        return "RS256"
+
+    def assertion_algorithm(self, tenant: str) -> AssertionAlgorithm:
+        """The algorithm of a certificate assertion for ``tenant``: the mode's, but RS256 for ADFS."""
+        return "RS256" if tenant.lower() == "adfs" else self._mode_assertion_algorithm()
+
     # shared construction ----------------------------------------------------------------------
     def _setup(
         self,
@@ -108,7 +121,7 @@ class CredentialCore:
         name = type(self).__name__
         check_runtime_options(name, runtime)
         environ = runtime.get("environ")
-        self._environ = environ if environ is not None else self._default_environ()
+        self._environ = EnvironmentView(environ if environ is not None else self._default_environ())
         if tenant_required or tenant_id:
             validate_tenant_id(tenant_id)
         self._tenant_id = tenant_id
@@ -119,7 +132,7 @@ class CredentialCore:
         if isinstance(additionally_allowed_tenants, str):
             raise TypeError("additionally_allowed_tenants must be a list of tenant ids, not a string")
         self._allowed_tenants = frozenset(additionally_allowed_tenants or ())
-        self._multitenant_disabled = parse_bool(self._environ, "AZURE_IDENTITY_DISABLE_MULTITENANTAUTH")
+        parse_bool(self._environ, "AZURE_IDENTITY_DISABLE_MULTITENANTAUTH")  # a bad value fails here; read per request
         self._tokens = {}
         self._persistence = persistence_settings(cache_persistence_options, self._environ)
         self._token_stores = {}
@@ -128,6 +141,39 @@ class CredentialCore:
     def __repr__(self) -> str:
         fields = [f"{k}={v!r}" for k, v in self._repr_fields().items() if v]
         return f"{type(self).__name__}({', '.join(fields)})"
+
+    # pickling, as azure-identity's credentials pickle since 1.16 -------------------------------
+    _arguments: SecretValue[dict[str, Any]] | None = None
+    """Set by credentials the environment configures (EnvironmentCredential, ManagedIdentityCredential): they
+    pickle as these constructor arguments and are built again, from the environment where they are unpickled,
+    so nothing they read from the environment (a managed-identity header) is written into the pickle."""
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        arguments = self._arguments
+        if arguments is not None:
+            default = self._default_environ()
+            portable = {k: v for k, v in arguments.reveal().items() if not (k == "environ" and v is default)}
+            return (_rebuild, (type(self), portable))
+        return super().__reduce_ex__(protocol)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The credential without what belongs to this process: tokens, locks, open caches and the pipeline
+        (the sender keeps only its options); the process environment is referred to, not copied."""
+        state = dict(self.__dict__)
+        state["_tokens"] = {}
+        state["_token_stores"] = {}
+        if "_locks" in state:
+            state["_locks"] = {}
+        state.pop("_locks_loop", None)
+        environ = state.get("_environ")
+        if isinstance(environ, EnvironmentView) and environ.source is self._default_environ():
+            state["_environ"] = _PROCESS_ENVIRONMENT
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if isinstance(state.get("_environ"), str):  # _PROCESS_ENVIRONMENT
+            self._environ = EnvironmentView(self._default_environ())
 
     def _repr_fields(self) -> dict[str, object]:
         return {
@@ -146,12 +192,18 @@ class CredentialCore:
         raise NotImplementedError
 
     def resolve_tenant(self, requested: str | None) -> str:
-        """The tenant a request for ``requested`` goes to (``ClientAuthenticationError`` if not allowed)."""
+        """The tenant a request for ``requested`` goes to (``ClientAuthenticationError`` if not allowed).
+
+        ``AZURE_IDENTITY_DISABLE_MULTITENANTAUTH`` is read at each request, as azure-identity does. The configured
+        tenant named in another case is the configured tenant (tenant ids are case-insensitive).
+        """
+        if requested and self._tenant_id and requested.lower() == self._tenant_id.lower():
+            requested = None
         return resolve_tenant(
             self._tenant_id,
             requested or None,
             additionally_allowed=self._allowed_tenants,
-            multitenant_disabled=self._multitenant_disabled,
+            multitenant_disabled=parse_bool(self._environ, "AZURE_IDENTITY_DISABLE_MULTITENANTAUTH"),
         )
 
     def client_credentials_flow(
@@ -182,6 +234,8 @@ class CredentialCore:
     def _cache_key(self, scopes: tuple[str, ...], tenant_id: str | None, enable_cae: bool) -> CacheKey | None:
         if not self.caches_tokens:
             return None
+        if tenant_id and tenant_id.lower() == (self._tenant_id or "").lower():
+            tenant_id = None  # the configured tenant, named: the same token as no tenant_id
         scope = self._cache_scope()
         return (scopes, tenant_id, enable_cae) if scope is None else (scopes, tenant_id, enable_cae, scope)
 
@@ -310,6 +364,14 @@ class CredentialCore:
 
     def _child_credentials(self) -> Collection[Any]:
         return ()
+
+
+_PROCESS_ENVIRONMENT = "<the process environment>"
+
+
+def _rebuild(cls: type[CredentialCore], arguments: dict[str, Any]) -> CredentialCore:
+    """Unpickling a credential the environment configures: its constructor, run again where it is unpickled."""
+    return cls(**arguments)
 
 
 def _explain_transport_error(exc: Exception, name: str) -> Exception:

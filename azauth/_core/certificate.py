@@ -100,10 +100,16 @@ class CertificateCore(CredentialCore, config_type="certificate"):
 
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
         client_id = self._client_id or ""
+        algorithm = self.assertion_algorithm(request.tenant)
         return self.client_credentials_flow(
             scopes,
             request,
             assertion=lambda audience: sign_assertion(
-                self._certificate, client_id, audience, now=self._clock(), send_chain=self._send_chain
+                self._certificate,
+                client_id,
+                audience,
+                now=self._clock(),
+                send_chain=self._send_chain,
+                algorithm=algorithm,
             ),
         )

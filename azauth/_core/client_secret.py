@@ -6,6 +6,7 @@ from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
 from .._protocol.steps import Flow
+from .._secret import SecretValue
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
@@ -17,7 +18,6 @@ from ..params import (
 )
 from .base import CredentialCore, TokenRequest
 from .runtime import RuntimeOptions
-from .secret import SecretValue
 
 __all__ = ["ClientSecretCore"]
 

@@ -15,14 +15,13 @@ from ..params import (
     DeviceCodeTimeout,
     DisableAutomaticAuthentication,
     DisableInstanceDiscovery,
-    EnableSupportLogging,
     InteractiveClientId,
     PromptCallback,
     UserTenantId,
 )
 from .base import TokenRequest
 from .interactive import InteractiveCore
-from .runtime import RuntimeOptions
+from .runtime import PipelineOptions
 
 __all__ = ["DeviceCodeCore"]
 
@@ -82,8 +81,7 @@ class DeviceCodeCore(InteractiveCore, config_type="device_code"):
         authority: AuthorityHost = None,
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
         disable_instance_discovery: DisableInstanceDiscovery = False,
-        enable_support_logging: EnableSupportLogging = False,
-        **kwargs: Unpack[RuntimeOptions],
+        **kwargs: Unpack[PipelineOptions],
     ) -> None:
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
+from .._protocol.certificates import AssertionAlgorithm
 from .base import CredentialCore
 
 __all__ = ["embed"]
@@ -28,6 +29,9 @@ class _Embedded(CredentialCore):
 
     def _new_sender(self, options: Mapping[str, Any]) -> None:
         return None
+
+    def _mode_assertion_algorithm(self) -> AssertionAlgorithm:
+        return self._owner._mode_assertion_algorithm()
 
 
 def embed(core: type[C], owner: CredentialCore, /, *args: Any, **kwargs: Any) -> C:

@@ -10,6 +10,7 @@ from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
 from .._protocol.steps import Flow
+from .._secret import SecretValue
 from ..params import AdditionallyAllowedTenants, AuthorityHost, DisableInstanceDiscovery
 from .base import CredentialCore, TokenRequest, unavailable
 from .certificate import CertificateCore
@@ -79,6 +80,14 @@ class EnvironmentCore(CredentialCore, config_type="environment"):
         disable_instance_discovery: DisableInstanceDiscovery = False,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
+        self._arguments = SecretValue(
+            {  # rebuilt from them when unpickled (see CredentialCore)
+                "authority": authority,
+                "additionally_allowed_tenants": additionally_allowed_tenants,
+                "disable_instance_discovery": disable_instance_discovery,
+                **kwargs,
+            }
+        )
         given = kwargs.get("environ")
         environ: Mapping[str, str] = given if given is not None else self._default_environ()
         self._environ = environ

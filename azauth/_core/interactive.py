@@ -21,12 +21,12 @@ from .._protocol.interactive import SignInTimedOut, record_from_reply
 from .._protocol.msal_cache import UserTokenKey
 from .._protocol.steps import Blocking, Flow
 from .._protocol.token_reply import EntraError
+from .._secret import SecretValue
 from ..authentication_record import AuthenticationRecord
 from ..authority_hosts import AzureAuthorityHosts
 from ..errors import AuthenticationRequiredError, CredentialUnavailableError
 from .base import CredentialCore, TokenRequest, within_credential_chain
 from .persistence import PersistedKey, TokenStore
-from .secret import SecretValue
 
 __all__ = ["InteractiveCore", "UserSignInCore", "as_record"]
 

@@ -14,7 +14,6 @@ from ..params import (
     CachePersistence,
     DisableAutomaticAuthentication,
     DisableInstanceDiscovery,
-    EnableSupportLogging,
     InteractiveClientId,
     InteractiveRedirectUri,
     InteractiveTimeout,
@@ -23,7 +22,7 @@ from ..params import (
 )
 from .base import TokenRequest
 from .interactive import InteractiveCore
-from .runtime import RuntimeOptions
+from .runtime import PipelineOptions
 
 __all__ = ["InteractiveBrowserCore"]
 
@@ -75,8 +74,7 @@ class InteractiveBrowserCore(InteractiveCore, config_type="interactive_browser")
         authority: AuthorityHost = None,
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
         disable_instance_discovery: DisableInstanceDiscovery = False,
-        enable_support_logging: EnableSupportLogging = False,
-        **kwargs: Unpack[RuntimeOptions],
+        **kwargs: Unpack[PipelineOptions],
     ) -> None:
         self._target = redirect_target(redirect_uri)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:

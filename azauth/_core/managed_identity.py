@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import stat
 import sys
+import warnings
 from collections.abc import Mapping
 
 from azure.core.credentials import AccessTokenInfo
@@ -21,6 +23,7 @@ from .._protocol.managed_identity import (
 )
 from .._protocol.managed_identity.flow import ARC_KEY_MAX_BYTES
 from .._protocol.steps import Flow
+from .._secret import SecretValue
 from ..params import (
     AzureArcKeyDirectory,
     ImdsProbe,
@@ -38,6 +41,18 @@ from .workload_identity import WorkloadIdentityCore
 
 __all__ = ["ManagedIdentityCore", "read_arc_key"]
 
+_LOGGER = logging.getLogger("azauth")
+_LOG_NAMES = {
+    "service_fabric": "Service Fabric managed identity",
+    "app_service": "App Service managed identity",
+    "azure_arc": "Azure Arc managed identity",
+    "azure_ml": "Azure ML managed identity",
+    "cloud_shell": "Cloud Shell managed identity",
+    "workload_identity": "workload identity",
+    "imds": "IMDS",
+}
+"""How azure-identity names each host in its "ManagedIdentityCredential will use ..." INFO message."""
+_PINNED_IGNORES = ("transport", "proxies", "connection_verify")
 TROUBLESHOOT = "https://aka.ms/azsdk/python/identity/managedidentitycredential/troubleshoot"
 MAX_TOKEN_FILE_BYTES = 64 * 1024
 _DEFAULTS = Policy()
@@ -110,7 +125,20 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
         azure_arc_key_directory: AzureArcKeyDirectory = None,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
+        self._arguments = SecretValue(
+            {  # rebuilt from them when unpickled (see CredentialCore)
+                "client_id": client_id,
+                "identity_config": identity_config,
+                "deadline": deadline,
+                "imds_probe": imds_probe,
+                "probe_timeout": probe_timeout,
+                "azure_arc_key_directory": azure_arc_key_directory,
+                **kwargs,
+            }
+        )
         self._identity = select_identity(client_id, identity_config)
+        if client_id == "":
+            client_id = None  # "not given": a configuration's ${AZURE_CLIENT_ID:-} relies on it
         timeouts = [("deadline", deadline), ("probe_timeout", probe_timeout)]
         if probe_connect_timeout is not None:
             timeouts.append(("probe_connect_timeout", probe_connect_timeout))
@@ -119,6 +147,13 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
                 raise ValueError(f"{name} must be a positive number of seconds")
         self._setup(tenant_id="", client_id=client_id, runtime=kwargs, tenant_required=False)
         self._host = detect_host(self._environ)
+        if self._host is not None and self._host.kind == "cloud_shell" and self._identity.user_assigned:
+            raise ValueError(
+                "Cloud Shell provides only the signed-in user's identity: client_id and identity_config's client_id,"
+                " object_id and resource_id are not supported there"
+            )
+        if self._host is not None and self._host.kind == "service_fabric":
+            _warn_pinned_connection(kwargs)
         self._workload: WorkloadIdentityCore | None = None
         if self._host is not None and self._host.kind == "workload_identity":
             if self._identity.kind in ("object_id", "resource_id"):
@@ -153,6 +188,11 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
         directory = azure_arc_key_directory or default_arc_key_directory(self._environ)
         self._read_key = functools.partial(read_arc_key, directory=directory) if directory else None
         self._key_directory = directory
+        if self._host is not None:
+            selected = f"{type(self).__name__} will use {_LOG_NAMES[self._host.kind]}"
+            if self._identity.user_assigned:
+                selected += f" with {self._identity.kind}: {self._identity.value}"
+            _LOGGER.info(selected)
 
     def _repr_fields(self) -> dict[str, object]:
         identity = self._identity
@@ -196,6 +236,21 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
             probe=host.kind == "imds" and probe,
             read_key=self._read_key or _no_key_directory,
             key_directory=self._key_directory,
+        )
+
+
+def _warn_pinned_connection(options: Mapping[str, object]) -> None:
+    """Service Fabric's certificate is checked on a direct connection of its own, and its request is sent
+    without chain verification: a transport, proxies or TLS verification given for it cannot take effect
+    there, which a ``UserWarning`` says (as azure-identity warns of the options it ignores there)."""
+    ignored = [name for name in _PINNED_IGNORES if options.get(name) is not None]
+    if ignored:
+        warnings.warn(
+            "The following arguments cannot take effect for Service Fabric managed identity, whose endpoint is"
+            " reached on a connection pinned to IDENTITY_SERVER_THUMBPRINT (checked directly, sent without chain"
+            f" verification): {', '.join(ignored)}.",
+            UserWarning,
+            stacklevel=4,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 from azure.core.credentials import AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
@@ -11,10 +12,13 @@ from typing_extensions import Unpack
 
 from .._protocol import entra, user_grants
 from .._protocol.certificates import ClientCertificate, load_certificate, sign_assertion
+from .._protocol.msal_cache import OnBehalfOfTokenKey
 from .._protocol.steps import Blocking, Flow
+from .._secret import SecretValue
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
+    CachePersistence,
     CertificateData,
     CertificatePassword,
     ClientAssertionFunc,
@@ -26,8 +30,8 @@ from ..params import (
     UserAssertion,
 )
 from .base import CredentialCore, TokenRequest
+from .persistence import PersistedKey, TokenStore
 from .runtime import RuntimeOptions
-from .secret import SecretValue
 
 __all__ = ["OnBehalfOfCore"]
 
@@ -56,6 +60,9 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
     :keyword str authority: Authority of a Microsoft Entra endpoint, for example "login.microsoftonline.com".
     :keyword List[str] additionally_allowed_tenants: Specifies tenants in addition to the specified "tenant_id"
         for which the credential may acquire tokens. Add the wildcard value "*" to allow any tenant.
+    :keyword cache_persistence_options: Configuration for persistent token caching. If unspecified, the credential
+        will cache tokens in memory. Persisted tokens are bound to the user assertion they were exchanged for.
+    :paramtype cache_persistence_options: ~azauth.TokenCachePersistenceOptions
 
     Exactly one of client_secret, client_certificate or client_assertion_func must be provided.
     """
@@ -74,6 +81,7 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
         authority: AuthorityHost = None,
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
         disable_instance_discovery: DisableInstanceDiscovery = False,
+        cache_persistence_options: CachePersistence = None,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
         if not client_id:
@@ -87,8 +95,10 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
             )
             if value
         ]
+        if not given:  # azure-identity's wording and type
+            raise TypeError('Either "client_certificate", "client_secret", or "client_assertion_func" must be provided')
         if len(given) != 1:
-            found = f"got {' and '.join(given)}" if given else "got none"
+            found = f"got {' and '.join(given)}"
             raise ValueError(
                 "OnBehalfOfCredential requires exactly one of client_secret, client_certificate or"
                 f" client_assertion_func ({found})"
@@ -115,20 +125,32 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
             authority=authority,
             additionally_allowed_tenants=additionally_allowed_tenants,
             runtime=kwargs,
+            cache_persistence_options=cache_persistence_options,
         )
 
     def _cache_scope(self) -> str:
         return f"user_assertion:{self._assertion_hash}"
 
-    def _client_auth(self) -> Flow[user_grants.ClientAuth]:
+    def _persisted_key(self, scopes: tuple[str, ...], request: TokenRequest) -> PersistedKey | None:
+        return OnBehalfOfTokenKey.for_assertion(
+            self._authority, self._client_id or "", request.tenant, scopes, self._assertion_hash
+        )
+
+    def _client_auth(self, tenant: str) -> Flow[user_grants.ClientAuth]:
         if self._secret is not None:
             return user_grants.ClientAuth(secret=self._secret.reveal())
         certificate = self._certificate
         if certificate is not None:
             client_id = self._client_id or ""
+            algorithm = self.assertion_algorithm(tenant)
             return user_grants.ClientAuth(
                 assertion=lambda audience: sign_assertion(
-                    certificate, client_id, audience, now=self._clock(), send_chain=self._send_chain
+                    certificate,
+                    client_id,
+                    audience,
+                    now=self._clock(),
+                    send_chain=self._send_chain,
+                    algorithm=algorithm,
                 )
             )
         assert self._assertion_func is not None
@@ -141,15 +163,21 @@ class OnBehalfOfCore(CredentialCore, config_type="on_behalf_of"):
         return user_grants.ClientAuth(assertion=lambda _audience: assertion.strip())
 
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
-        client = yield from self._client_auth()
-        return (
-            yield from user_grants.on_behalf_of(
-                entra.token_url(self._authority, request.tenant),
-                self._client_id or "",
-                scopes,
-                user_assertion=self._user_assertion.reveal(),
-                client=client,
-                now=self._clock,
-                claims=entra.merge_claims(request.claims, request.enable_cae),
-            )
+        info, _ = yield from self._persisted_token_flow(scopes, request, None, None)
+        return info
+
+    def _persisted_token_flow(
+        self, scopes: tuple[str, ...], request: TokenRequest, store: TokenStore | None, key: PersistedKey | None
+    ) -> Flow[tuple[AccessTokenInfo, Any]]:
+        """The exchange; its whole reply (refresh token, account) is what a persistent cache records."""
+        client = yield from self._client_auth(request.tenant)
+        reply = yield from user_grants.on_behalf_of(
+            entra.token_url(self._authority, request.tenant),
+            self._client_id or "",
+            scopes,
+            user_assertion=self._user_assertion.reveal(),
+            client=client,
+            now=self._clock,
+            claims=entra.merge_claims(request.claims, request.enable_cae),
         )
+        return reply.info, reply

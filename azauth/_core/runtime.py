@@ -6,11 +6,12 @@ import difflib
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-__all__ = ["RUNTIME_OPTION_NAMES", "RuntimeOptions", "check_runtime_options"]
+__all__ = ["RUNTIME_OPTION_NAMES", "PipelineOptions", "RuntimeOptions", "check_runtime_options"]
 
 
-class RuntimeOptions(TypedDict, total=False):
-    """azure-core keyword arguments accepted by every credential that sends HTTP requests."""
+class PipelineOptions(TypedDict, total=False):
+    """azure-core keyword arguments accepted by every credential that sends HTTP requests, but ``timeout``
+    (which the interactive credentials take as the time a user has to sign in, as azure-identity's do)."""
 
     transport: Any
     """An azure-core transport (``HttpTransport`` for sync credentials, ``AsyncHttpTransport`` for async)."""
@@ -37,9 +38,44 @@ class RuntimeOptions(TypedDict, total=False):
     headers: Mapping[str, str]
     """Headers sent with every request."""
     logging_enable: bool
-    """Accepted for compatibility; request bodies (which carry secrets) are never logged."""
+    """Log each request and response at DEBUG (azure-core's network trace) without bodies or secret headers."""
+    enable_support_logging: bool
+    """The same trace as ``logging_enable`` (azure-identity's switch for msal's support logging)."""
+    logger: Any
+    """The ``logging.Logger`` the trace and header-logging policies write to."""
+    policies: list[Any]
+    """azure-core policies replacing the credential's whole pipeline policy list (as in azure-identity)."""
+    per_call_policies: Any
+    """azure-core policies run once per request, before the retry policy."""
+    per_retry_policies: Any
+    """azure-core policies run on every attempt, after the retry policy."""
+    http_logging_policy: Any
+    """An ``HttpLoggingPolicy`` replacing the default one."""
+    raw_request_hook: Any
+    """Called with each ``PipelineRequest`` before it is sent (azure-core's ``CustomHookPolicy``)."""
+    raw_response_hook: Any
+    """Called with each ``PipelineResponse`` (azure-core's ``CustomHookPolicy``)."""
+    retry_mode: Any
+    """azure-core's ``RetryMode`` (exponential or fixed backoff)."""
+    request_id: str
+    auto_request_id: bool
+    request_id_header_name: str
+    sdk_moniker: str
+    user_agent_overwrite: bool
+    tracing_attributes: Any
+    network_span_namer: Any
+    session: Any
+    """A ``requests.Session`` / ``aiohttp.ClientSession`` for the default transport."""
+    session_owner: bool
     environ: Mapping[str, str]
     """The environment variables the credential reads (default: ``os.environ``); for tests and sandboxes."""
+
+
+class RuntimeOptions(PipelineOptions, total=False):
+    """azure-core keyword arguments accepted by every credential that sends HTTP requests."""
+
+    timeout: float
+    """azure-core's retry policy: seconds all attempts of one request may take."""
 
 
 RUNTIME_OPTION_NAMES = frozenset(RuntimeOptions.__annotations__)

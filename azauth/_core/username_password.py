@@ -13,13 +13,13 @@ from typing_extensions import Unpack
 from .._protocol import entra, user_grants
 from .._protocol.msal_cache import UserTokenKey
 from .._protocol.steps import Blocking, Flow
+from .._secret import SecretValue
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
     CachePersistence,
     ClientId,
     DisableInstanceDiscovery,
-    EnableSupportLogging,
     Username,
     UserPassword,
     UserTenantId,
@@ -28,7 +28,6 @@ from .base import TokenRequest
 from .interactive import UserSignInCore
 from .persistence import PersistedKey, TokenStore
 from .runtime import RuntimeOptions
-from .secret import SecretValue
 
 __all__ = ["UsernamePasswordCore"]
 
@@ -72,7 +71,6 @@ class UsernamePasswordCore(UserSignInCore, config_type="username_password"):
         authority: AuthorityHost = None,
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
         disable_instance_discovery: DisableInstanceDiscovery = False,
-        enable_support_logging: EnableSupportLogging = False,
         cache_persistence_options: CachePersistence = None,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:

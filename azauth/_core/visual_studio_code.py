@@ -12,6 +12,7 @@ from azure.core.exceptions import ClientAuthenticationError
 from typing_extensions import Unpack
 
 from .._files import FileProblem, read_bounded
+from .._protocol.developer_tools.common import redact
 from .._protocol.developer_tools.visual_studio_code import (
     AUTH_RECORD_PATHS,
     BROKER_MODULE,
@@ -38,6 +39,11 @@ NO_BROKER = (
     "VisualStudioCodeCredential needs the platform's authentication broker, which msal reaches through the"
     f" '{BROKER_MODULE}' package; it is not installed (pip install azure-identity-broker, or msal[broker]). The"
     " broker is available on Windows, macOS and WSL; elsewhere sign in with 'az login' and use AzureCliCredential."
+)
+
+NO_USABLE_BROKER = (
+    "VisualStudioCodeCredential: msal cannot use the authentication broker on this platform (pymsalruntime is"
+    " installed, but no broker answers). Sign in with 'az login' and use AzureCliCredential instead."
 )
 
 
@@ -73,7 +79,10 @@ def broker_token(
     claims: str | None,
     clock: Callable[[], float],
 ) -> AccessTokenInfo:
-    """Ask the broker, silently, for the recorded account's token (blocking: run through a ``Blocking`` step)."""
+    """Ask the broker, without any interaction, for the recorded account's token (blocking: run through a
+    ``Blocking`` step). msal's cache is consulted first; then the broker is asked with ``prompt="none"`` for
+    the recorded user (azure-identity's ``use_default_broker_account`` with interactive fallback disabled).
+    msal is never allowed to fall back to a browser: without a working broker the credential is unavailable."""
     import msal
 
     app = msal.PublicClientApplication(
@@ -84,18 +93,25 @@ def broker_token(
         enable_broker_on_linux=True,
         enable_broker_on_wsl=True,
     )
-    match = [a for a in app.get_accounts() if a.get("home_account_id") == account.home_account_id]
-    if not match:
-        raise CredentialUnavailableError(
-            message="VisualStudioCodeCredential: the broker does not know the account of the Azure Resources"
-            " extension's authentication record. " + SIGN_IN_HINT
+    known = [
+        a for a in app.get_accounts(username=account.username) if a.get("home_account_id") == account.home_account_id
+    ]
+    result = app.acquire_token_silent_with_error(list(scopes), known[0], claims_challenge=claims) if known else None
+    if not result or "access_token" not in result:
+        if not getattr(app, "_enable_broker", False):  # msal found no usable broker on this platform
+            raise CredentialUnavailableError(message=NO_USABLE_BROKER)
+        result = app.acquire_token_interactive(
+            list(scopes),
+            prompt="none",
+            login_hint=account.username,
+            parent_window_handle=app.CONSOLE_WINDOW_HANDLE,
+            claims_challenge=claims,
         )
-    result = app.acquire_token_silent_with_error(list(scopes), match[0], claims_challenge=claims)
     if not result or "access_token" not in result:
         error = (result or {}).get("error") or "no token"
-        description = (result or {}).get("error_description") or ""
+        description = redact((result or {}).get("error_description") or "")
         raise ClientAuthenticationError(
-            message=f"VisualStudioCodeCredential: the broker answered {error}. {description}"
+            message=f"VisualStudioCodeCredential: the broker gave no token ({error}). {description}".rstrip()
         )
     return RedactedAccessTokenInfo(result["access_token"], int(clock()) + int(result.get("expires_in") or 0))
 

@@ -5,23 +5,27 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
 from .._files import FileProblem, read_bounded
+from .._protocol import entra
 from .._protocol.steps import Blocking, Flow
+from .._protocol.token_proxy import TokenProxySettings, proxied_url, token_proxy_settings
 from .._protocol.token_reply import EntraError
 from ..errors import CredentialUnavailableError
 from ..params import (
     AdditionallyAllowedTenants,
     AuthorityHost,
     DisableInstanceDiscovery,
+    EnableAzureProxy,
     OptionalClientId,
     OptionalTenantId,
     TokenFilePath,
 )
-from .base import CredentialCore, TokenRequest
+from .base import CredentialCore, TokenRequest, within_credential_chain
 from .runtime import RuntimeOptions
 
 __all__ = ["MAX_TOKEN_FILE_BYTES", "REREAD_AFTER", "TokenFile", "WorkloadIdentityCore", "read_token_file"]
@@ -107,6 +111,10 @@ class WorkloadIdentityCore(CredentialCore, config_type="workload_identity"):
     :keyword str authority: Authority of a Microsoft Entra endpoint, for example "login.microsoftonline.com".
     :keyword List[str] additionally_allowed_tenants: Specifies tenants in addition to the specified "tenant_id"
         for which the credential may acquire tokens. Add the wildcard value "*" to allow any tenant.
+    :keyword bool enable_azure_proxy: Whether to use the AKS identity binding proxy when its configuration is
+        available (AZURE_KUBERNETES_TOKEN_PROXY, AZURE_KUBERNETES_SNI_NAME, AZURE_KUBERNETES_CA_FILE or
+        AZURE_KUBERNETES_CA_DATA). Defaults to False. Use this credential directly; identity binding mode isn't
+        supported through a chain.
     """
 
     def __init__(
@@ -118,6 +126,7 @@ class WorkloadIdentityCore(CredentialCore, config_type="workload_identity"):
         authority: AuthorityHost = None,
         additionally_allowed_tenants: AdditionallyAllowedTenants = (),
         disable_instance_discovery: DisableInstanceDiscovery = False,
+        enable_azure_proxy: EnableAzureProxy = False,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
         given = kwargs.get("environ")
@@ -139,6 +148,11 @@ class WorkloadIdentityCore(CredentialCore, config_type="workload_identity"):
         assert tenant_id and client_id and token_file_path
         self._token_file_path = token_file_path
         self._token_file: TokenFile | None = None
+        self._token_proxy: TokenProxySettings | None = None
+        if enable_azure_proxy and not within_credential_chain.get():
+            self._token_proxy = token_proxy_settings(environ)
+            if self._token_proxy is not None:  # the proxy's transport replaces any other, as in azure-identity
+                kwargs = {**kwargs, "transport": self._token_proxy_transport(self._token_proxy, kwargs)}
         self._setup(
             tenant_id=tenant_id,
             client_id=client_id,
@@ -158,12 +172,27 @@ class WorkloadIdentityCore(CredentialCore, config_type="workload_identity"):
             )
         return None
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["_token_file"] = None  # a cache of the file: the copy reads the file itself
+        return state
+
     def _read(self, force: bool) -> TokenFile:
         self._token_file = read_token_file(self._token_file_path, self._token_file, self._clock(), force=force)
         return self._token_file
 
     def _exchange(self, assertion: str, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
-        return self.client_credentials_flow(scopes, request, assertion=lambda _audience: assertion)
+        if self._token_proxy is None:
+            return self.client_credentials_flow(scopes, request, assertion=lambda _audience: assertion)
+        url = proxied_url(self._token_proxy.endpoint, entra.token_url(self._authority, request.tenant))
+        return entra.client_credentials(
+            url,
+            self._client_id or "",
+            scopes,
+            now=self._clock,
+            assertion=lambda _audience: assertion,
+            claims=entra.merge_claims(request.claims, request.enable_cae),
+        )
 
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
         used: TokenFile = yield Blocking(self._read, (False,))

@@ -7,6 +7,7 @@ import inspect
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
 from typing import Any, TypeVar
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
@@ -14,6 +15,7 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOpt
 from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
+from .._protocol.certificates import AssertionAlgorithm
 from .._protocol.steps import (
     Blocking,
     Delegate,
@@ -28,12 +30,14 @@ from .._protocol.steps import (
     Sleep,
     Step,
 )
+from .._protocol.token_proxy import TokenProxySettings
 from ..authentication_record import AuthenticationRecord
 from .interactive import open_browser, print_prompt, start_listener
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
 from .processes import group_options, kill_group, timeout_message
 from .tls_pin import check_pinned_certificate
+from .token_proxy import AsyncTokenProxyTransport, proxy_transport_options
 
 __all__ = ["AsyncCredential", "AsyncSender", "AsyncUserCredential", "arun"]
 
@@ -90,7 +94,7 @@ class AsyncSender:
                 await asyncio.to_thread(
                     check_pinned_certificate, step.request.url, step.pinned_sha1, step.connect_timeout
                 )
-            return to_reply(await self._get_pipeline().run(step.request, **send_options(step)))
+            return to_reply(await self._get_pipeline().run(step.request, **send_options(step, self._options)))
         if isinstance(step, Delegate):
             return await adelegate(step)
         if isinstance(step, Blocking):
@@ -112,12 +116,22 @@ class AsyncSender:
         raise TypeError(f"unknown step {step!r}")
 
     async def open(self) -> None:
+        """Enter the pipeline and so the transport (a ``transport=`` given by the user included)."""
         await self._get_pipeline().__aenter__()
 
     async def close(self) -> None:
+        """Exit the pipeline and so close the transport; a user's transport is closed even if never used."""
+        if self._pipeline is None and self._options.get("transport") is not None:
+            self._get_pipeline()
         pipeline, self._pipeline = self._pipeline, None
         if pipeline is not None:
             await pipeline.__aexit__(None, None, None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_options": self._options}  # the pipeline (bound to a loop) is rebuilt on the other side
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["_options"])  # type: ignore[misc]
 
 
 async def adelegate(step: Delegate) -> Any:
@@ -144,20 +158,22 @@ async def arun_process(step: RunProcess) -> ProcessResult:
     )
     assert process.stdout is not None and process.stderr is not None
     program = step.argv[0]
+    readers = [
+        asyncio.ensure_future(_read_bounded(stream, step.max_output, program))
+        for stream in (process.stdout, process.stderr)
+    ]
 
     async def communicate() -> tuple[bytes, bytes, int]:
-        assert process.stdout is not None and process.stderr is not None
-        stdout, stderr = await asyncio.gather(
-            _read_bounded(process.stdout, step.max_output, program),
-            _read_bounded(process.stderr, step.max_output, program),
-        )
+        stdout, stderr = await asyncio.gather(*readers)
         return stdout, stderr, await process.wait()
 
     try:
         stdout, stderr, returncode = await asyncio.wait_for(communicate(), step.timeout)
     except BaseException as exc:
-        kill_group(process.pid)
-        await asyncio.shield(process.wait())
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+        await asyncio.shield(_stop(process))
         if isinstance(exc, asyncio.TimeoutError):
             raise TimeoutError(timeout_message(program, step.timeout)) from None
         raise
@@ -175,6 +191,26 @@ async def _read_bounded(stream: asyncio.StreamReader, limit: int, program: str) 
         if size > limit:
             raise ProcessOutputTooLarge(f"{program} wrote more than {limit} bytes")
         chunks.append(chunk)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    """Kill the process group, drain the pipes to their end (asyncio wakes ``wait()`` only once they are
+    closed) and reap the child. A process that left the group and keeps a pipe open gets 5 seconds, then the
+    pipes are closed under it."""
+    kill_group(process.pid)
+    streams = [s for s in (process.stdout, process.stderr) if s is not None]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(_drain(s) for s in streams), process.wait()), 5)
+    except asyncio.TimeoutError:
+        transport = getattr(process, "_transport", None)
+        if transport is not None:
+            transport.close()
+        await process.wait()
+
+
+async def _drain(stream: asyncio.StreamReader) -> None:
+    while await stream.read(65536):
+        pass
 
 
 class AsyncCredential(CredentialCore):
@@ -197,6 +233,14 @@ class AsyncCredential(CredentialCore):
 
     def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> FileTokenStore:
         return open_token_store(settings, cae)
+
+    def _token_proxy_transport(
+        self, settings: TokenProxySettings, options: Mapping[str, Any]
+    ) -> AsyncTokenProxyTransport:
+        return AsyncTokenProxyTransport(settings, **proxy_transport_options(options))
+
+    def _mode_assertion_algorithm(self) -> AssertionAlgorithm:
+        return "PS256"  # azure-identity's async client: PS256 with x5t#S256 (sync goes through msal: RS256)
 
     async def get_token(
         self,
@@ -293,9 +337,15 @@ class AsyncCredential(CredentialCore):
         for child in self._child_credentials():  # type: ignore[attr-defined]
             if hasattr(child, "__aenter__"):
                 await child.__aenter__()
+        await self._sender.open()  # type: ignore[attr-defined]
         return self
 
-    async def __aexit__(self, *args: Any) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
         await self.close()
 
 

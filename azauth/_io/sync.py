@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
 from typing import IO, Any, TypeVar
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
@@ -30,12 +31,14 @@ from .._protocol.steps import (
     Sleep,
     Step,
 )
+from .._protocol.token_proxy import TokenProxySettings
 from ..authentication_record import AuthenticationRecord
 from .interactive import open_browser, print_prompt, start_listener
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
 from .processes import group_options, kill_group, timeout_message
 from .tls_pin import check_pinned_certificate
+from .token_proxy import TokenProxyTransport, proxy_transport_options
 
 __all__ = ["SyncCredential", "SyncSender", "SyncUserCredential", "run"]
 
@@ -85,7 +88,7 @@ class SyncSender:
         if isinstance(step, Send):
             if step.pinned_sha1:
                 check_pinned_certificate(step.request.url, step.pinned_sha1, step.connect_timeout)
-            return to_reply(self._get_pipeline().run(step.request, **send_options(step)))
+            return to_reply(self._get_pipeline().run(step.request, **send_options(step, self._options)))
         if isinstance(step, Delegate):
             return delegate(step)
         if isinstance(step, Blocking):
@@ -109,13 +112,23 @@ class SyncSender:
         raise TypeError(f"unknown step {step!r}")
 
     def open(self) -> None:
+        """Enter the pipeline and so the transport (a ``transport=`` given by the user included)."""
         self._get_pipeline().__enter__()
 
     def close(self) -> None:
+        """Exit the pipeline and so close the transport; a user's transport is closed even if never used."""
+        if self._pipeline is None and self._options.get("transport") is not None:
+            self._get_pipeline()
         with self._lock:
             pipeline, self._pipeline = self._pipeline, None
         if pipeline is not None:
             pipeline.__exit__(None, None, None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_options": self._options}  # the pipeline and the lock are rebuilt on the other side
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["_options"])  # type: ignore[misc]
 
 
 def delegate(step: Delegate) -> Any:
@@ -219,6 +232,9 @@ class SyncCredential(CredentialCore):
     def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> FileTokenStore:
         return open_token_store(settings, cae)
 
+    def _token_proxy_transport(self, settings: TokenProxySettings, options: Mapping[str, Any]) -> TokenProxyTransport:
+        return TokenProxyTransport(settings, **proxy_transport_options(options))
+
     def get_token(
         self,
         *scopes: str,
@@ -307,9 +323,15 @@ class SyncCredential(CredentialCore):
         for child in self._child_credentials():  # type: ignore[attr-defined]
             if hasattr(child, "__enter__"):
                 child.__enter__()
+        self._sender.open()  # type: ignore[attr-defined]
         return self
 
-    def __exit__(self, *args: Any) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
         self.close()
 
 

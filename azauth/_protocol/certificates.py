@@ -7,12 +7,14 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
-__all__ = ["ClientCertificate", "load_certificate", "sign_assertion"]
+__all__ = ["AssertionAlgorithm", "ClientCertificate", "load_certificate", "sign_assertion"]
+
+AssertionAlgorithm = Literal["RS256", "PS256"]
 
 ASSERTION_LIFETIME = 600
 
@@ -32,6 +34,23 @@ class ClientCertificate:
 
     def __repr__(self) -> str:
         return f"ClientCertificate(thumbprint_sha1={self.thumbprint_sha1.hex().upper()})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A key object does not pickle: the key travels as PKCS8 DER, as the certificate bytes did when the
+        # user handed them to the constructor (see "Pickling" in docs/decisions.md).
+        from cryptography.hazmat.primitives import serialization
+
+        der = self.key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        return (_rebuild_certificate, (der, self.thumbprint_sha1, self.thumbprint_sha256, self.chain_der))
+
+
+def _rebuild_certificate(key_der: bytes, sha1: bytes, sha256: bytes, chain: tuple[bytes, ...]) -> ClientCertificate:
+    from cryptography.hazmat.primitives import serialization
+
+    key: Any = serialization.load_der_private_key(key_der, password=None)
+    return ClientCertificate(key, sha1, sha256, chain)
 
 
 def load_certificate(data: bytes, password: str | bytes | None, *, source: str) -> ClientCertificate:
@@ -93,18 +112,28 @@ def _matches(cert: Any, public_numbers: Any) -> bool:
 
 
 def sign_assertion(
-    certificate: ClientCertificate, client_id: str, audience: str, *, now: float, send_chain: bool
+    certificate: ClientCertificate,
+    client_id: str,
+    audience: str,
+    *,
+    now: float,
+    send_chain: bool,
+    algorithm: AssertionAlgorithm = "RS256",
 ) -> str:
-    """A JWT client assertion (RS256) for ``client_id`` at the token endpoint ``audience``."""
+    """A JWT client assertion for ``client_id`` at the token endpoint ``audience``.
+
+    ``RS256`` names the certificate by its SHA-1 thumbprint (``x5t``), as msal does for azure-identity's sync
+    credentials (and everyone does for ADFS); ``PS256`` by its SHA-256 thumbprint (``x5t#S256``), as
+    azure-identity's async credentials do.
+    """
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    header: dict[str, Any] = {
-        "alg": "RS256",
-        "typ": "JWT",
-        "x5t": _b64url(certificate.thumbprint_sha1),
-        "x5t#S256": _b64url(certificate.thumbprint_sha256),
-    }
+    header: dict[str, Any] = {"alg": algorithm, "typ": "JWT"}
+    if algorithm == "PS256":
+        header["x5t#S256"] = _b64url(certificate.thumbprint_sha256)
+    else:
+        header["x5t"] = _b64url(certificate.thumbprint_sha1)
     if send_chain:
         header["x5c"] = [base64.b64encode(der).decode("ascii") for der in certificate.chain_der]
     issued = int(now)
@@ -122,5 +151,10 @@ def sign_assertion(
         + "."
         + _b64url(json.dumps(payload, separators=(",", ":")).encode())
     )
-    signature = certificate.key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+    scheme: Any = (
+        padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=hashes.SHA256.digest_size)
+        if algorithm == "PS256"
+        else padding.PKCS1v15()
+    )
+    signature = certificate.key.sign(signing_input.encode("ascii"), scheme, hashes.SHA256())
     return signing_input + "." + _b64url(signature)

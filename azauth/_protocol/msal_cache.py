@@ -7,7 +7,8 @@ A user's tokens (from a password or refresh-token grant) are stored as msal's ``
 an ``Account`` (``<home_account_id>-<environment>-<realm>``), an ``AccessToken`` with the account's
 ``home_account_id`` (``<uid>.<utid>`` from ``client_info``), an ``IdToken`` and a ``RefreshToken``
 (``<home_account_id>-<environment>-refreshtoken-<client_id>--<target>``, with msal's ``family_id``); see
-:class:`UserTokenKey`.
+:class:`UserTokenKey`. On-behalf-of tokens are a user's tokens bound to the user assertion they were
+exchanged for (``user_assertion_hash``, MSAL.NET's field for it); see :class:`OnBehalfOfTokenKey`.
 
 ``{"AccessToken": {"-<environment>-accesstoken-<client_id>-<realm>-<target>": {"credential_type": "AccessToken",
 "secret": ..., "home_account_id": null, "environment": ..., "client_id": ..., "target": ..., "realm": ...,
@@ -35,7 +36,9 @@ from .user_grants import UserTokenReply
 __all__ = [
     "ACCESS_TOKEN",
     "APP_METADATA",
+    "AccountTokenKey",
     "AppTokenKey",
+    "OnBehalfOfTokenKey",
     "UserTokenKey",
     "add_app_token",
     "find_app_token",
@@ -213,8 +216,9 @@ class UserTokenKey:
         target = " ".join(sorted(scopes))
         return cls(environment_of(authority), client_id, tenant, target, username, home_account_id, account_source)
 
-    def _accounts(self, document: Document) -> set[str]:
-        """The home account ids of this key's username (and home account id, if given) in this environment."""
+    def _accounts(self, document: Document) -> set[str] | None:
+        """The home account ids of this key's username (and home account id, if given) in this environment
+        (``None``: any account)."""
         if not self.username:  # nobody signed in yet: the key only saves
             return set()
         wanted = self.username.lower()
@@ -228,11 +232,23 @@ class UserTokenKey:
             and (self.home_account_id is None or entry.get("home_account_id") == self.home_account_id)
         }
 
-    def _mine(self, entry: Any, kind: str, accounts: set[str]) -> bool:
+    def _bound_fields(self) -> dict[str, str]:
+        """Fields an entry must carry, and which key it: none for a plain user (entries with any are bound)."""
+        return {}
+
+    def _accepts(self, record: UserTokenReply) -> bool:
+        """Whether a reply is persisted: msal records a user's tokens only with ``client_info``."""
+        return bool(record.client_info and record.account.home_account_id)
+
+    def _mine(self, entry: Any, kind: str, accounts: set[str] | None) -> bool:
+        bound = self._bound_fields()
         return (
             isinstance(entry, dict)
             and entry.get("credential_type") == kind
-            and entry.get("home_account_id") in accounts
+            and bool(entry.get("home_account_id"))
+            and (accounts is None or entry.get("home_account_id") in accounts)
+            and all(entry.get(name) == value for name, value in bound.items())
+            and ("user_assertion_hash" in entry) == ("user_assertion_hash" in bound)
             and str(entry.get("environment", "")).lower() == self.environment
             and str(entry.get("client_id", "")).lower() == self.client_id.lower()
             and isinstance(entry.get("secret"), str)
@@ -279,8 +295,10 @@ class UserTokenKey:
         """Store a user grant's reply as msal's ``TokenCache.add`` does (nothing without ``client_info``, with
         which msal names the account); drops expired access tokens and the account's older refresh tokens."""
         home = record.account.home_account_id
-        if not record.client_info or not home:
+        if not home or not self._accepts(record):
             return
+        bound = self._bound_fields()
+        suffix = tuple(bound.values())
         env, client, realm = self.environment, self.client_id, self.realm
         target = " ".join(sorted(set(record.scopes) | set(self.target.split())))
         cached_at = int(now)
@@ -305,7 +323,42 @@ class UserTokenKey:
         }
         if info.refresh_on is not None:
             access["refresh_on"] = str(int(info.refresh_on))
-        tokens["-".join((home, env, ACCESS_TOKEN, client, realm, target)).lower()] = access
+        access.update(bound)
+        tokens["-".join((home, env, ACCESS_TOKEN, client, realm, target, *suffix)).lower()] = access
+        if not bound:
+            self._add_account(document, record, home)
+        if record.refresh_token:
+            refresh_tokens = document.setdefault(REFRESH_TOKEN, {})
+            for name in [k for k, v in refresh_tokens.items() if self._mine(v, REFRESH_TOKEN, {home})]:
+                del refresh_tokens[name]  # superseded: the newest refresh token replaces the account's others
+            refresh: dict[str, Any] = {
+                "credential_type": REFRESH_TOKEN,
+                "secret": record.refresh_token,
+                "home_account_id": home,
+                "environment": env,
+                "client_id": client,
+                "target": target,
+                "last_modification_time": str(cached_at),
+            }
+            if record.family_id is not None:
+                refresh["family_id"] = record.family_id
+            refresh.update(bound)
+            refresh_tokens["-".join((home, env, REFRESH_TOKEN, client, "", target, *suffix)).lower()] = refresh
+        metadata = document.setdefault(APP_METADATA, {})
+        key = f"appmetadata-{env}-{client}"
+        existing = metadata.get(key)
+        entry: dict[str, Any] = {
+            **(existing if isinstance(existing, dict) else {}),
+            "client_id": client,
+            "environment": env,
+        }
+        if record.family_id is not None:
+            entry["family_id"] = record.family_id
+        metadata[key] = entry
+
+    def _add_account(self, document: Document, record: UserTokenReply, home: str) -> None:
+        """The ``Account`` and ``IdToken`` entries msal writes for a signed-in user."""
+        env, client, realm = self.environment, self.client_id, self.realm
         document.setdefault(ACCOUNT, {})["-".join((home, env, realm)).lower()] = {
             "home_account_id": home,
             "environment": env,
@@ -324,30 +377,44 @@ class UserTokenKey:
                 "realm": realm,
                 "client_id": client,
             }
-        if record.refresh_token:
-            refresh_tokens = document.setdefault(REFRESH_TOKEN, {})
-            for name in [k for k, v in refresh_tokens.items() if self._mine(v, REFRESH_TOKEN, {home})]:
-                del refresh_tokens[name]  # superseded: the newest refresh token replaces the account's others
-            refresh: dict[str, Any] = {
-                "credential_type": REFRESH_TOKEN,
-                "secret": record.refresh_token,
-                "home_account_id": home,
-                "environment": env,
-                "client_id": client,
-                "target": target,
-                "last_modification_time": str(cached_at),
-            }
-            if record.family_id is not None:
-                refresh["family_id"] = record.family_id
-            refresh_tokens["-".join((home, env, REFRESH_TOKEN, client, "", target)).lower()] = refresh
-        metadata = document.setdefault(APP_METADATA, {})
-        key = f"appmetadata-{env}-{client}"
-        existing = metadata.get(key)
-        entry: dict[str, Any] = {
-            **(existing if isinstance(existing, dict) else {}),
-            "client_id": client,
-            "environment": env,
-        }
-        if record.family_id is not None:
-            entry["family_id"] = record.family_id
-        metadata[key] = entry
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTokenKey(UserTokenKey):
+    """A user's tokens found by the account's ``home_account_id`` rather than a username: what a credential that
+    learns its account from its first reply (an authorization code's redemption) may be served, as
+    azure-identity's ``get_cached_access_token(home_account_id=...)``; nothing is found before that account is
+    known (``home_account_id`` ``None``), so a shared cache never serves another account's token."""
+
+    def _accounts(self, document: Document) -> set[str]:
+        return {self.home_account_id} if self.home_account_id else set()
+
+
+@dataclass(frozen=True, slots=True)
+class OnBehalfOfTokenKey(UserTokenKey):
+    """What identifies on-behalf-of tokens in an msal cache: the app, the tenant (``realm``), the scopes and the
+    user assertion they were exchanged for, by its SHA-256 hash (``user_assertion_hash``, the field MSAL.NET gives
+    on-behalf-of entries).
+
+    Entries are a user's entries as msal writes them (``home_account_id`` of the user, so msal never serves them
+    as an app's token; no ``Account`` entry, so no username lookup finds them) and are found only by the same
+    assertion: two users, or one user's two assertions, never share a token, in this process or another.
+    """
+
+    assertion_hash: str = ""
+
+    @classmethod
+    def for_assertion(
+        cls, authority: str, client_id: str, tenant: str, scopes: tuple[str, ...], assertion_hash: str
+    ) -> OnBehalfOfTokenKey:
+        target = " ".join(sorted(scopes))
+        return cls(environment_of(authority), client_id, tenant, target, "", assertion_hash=assertion_hash)
+
+    def _accounts(self, document: Document) -> set[str] | None:
+        return None  # any account: the assertion is what binds
+
+    def _bound_fields(self) -> dict[str, str]:
+        return {"user_assertion_hash": self.assertion_hash}
+
+    def _accepts(self, record: UserTokenReply) -> bool:
+        return bool(record.account.home_account_id)  # from client_info or the assertion's own oid.tid

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from azure.core.credentials import AccessTokenInfo
@@ -145,8 +145,11 @@ def on_behalf_of(
     client: ClientAuth,
     now: Callable[[], float],
     claims: str | None = None,
-) -> Flow[AccessTokenInfo]:
-    """The on-behalf-of grant: exchange a user's access token (``user_assertion``) for a token to ``scopes``."""
+) -> Flow[UserTokenReply]:
+    """The on-behalf-of grant: exchange a user's access token (``user_assertion``) for a token to ``scopes``.
+
+    The reply with all it holds (refresh token, account) for a persistent cache; the account falls back to the
+    user assertion's own ``oid``/``tid`` when the reply names none."""
     form = _form(
         JWT_BEARER_GRANT,
         client_id,
@@ -156,8 +159,14 @@ def on_behalf_of(
         requested_token_use="on_behalf_of",
     )
     client.apply(form, url)
-    reply = yield Send(token_request(url, form))
-    return parse_token_reply(reply, now(), endpoint=f"The token endpoint {url}")
+    reply = yield from _user_reply(url, form, now)
+    if reply.account.home_account_id is None:
+        parts = user_assertion.split(".")
+        claims_of_user = _b64_json(parts[1]) if len(parts) == 3 else {}
+        uid, utid = claims_of_user.get("oid"), claims_of_user.get("tid")
+        if isinstance(uid, str) and isinstance(utid, str) and uid and utid:
+            reply = replace(reply, account=Account(f"{uid}.{utid}", reply.account.username, utid))
+    return reply
 
 
 def authorization_code(

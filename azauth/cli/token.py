@@ -15,7 +15,10 @@ import json
 import logging
 import sys
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenRequestOptions
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -58,8 +61,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         sys.stderr.write(f"{exc}\n")
         return 1
     try:
-        options: dict[str, Any] = {"tenant_id": args.tenant} if args.tenant else {}
-        info = credential.get_token_info(*args.scope, options=options)  # type: ignore[attr-defined]
+        options: TokenRequestOptions = {"tenant_id": args.tenant} if args.tenant else {}
+        info = credential.get_token_info(*args.scope, options=options)
         answered = answering_credential(credential)
     except ClientAuthenticationError as exc:
         sys.stderr.write(f"{exc.message}\n")

@@ -19,15 +19,14 @@ from .sources import RawDocument
 from .values import SecretSource, read_reference
 
 if TYPE_CHECKING:
-    from azure.core.credentials import TokenCredential
-    from azure.core.credentials_async import AsyncTokenCredential
+    from ..protocols import AsyncCredential, Credential
 
 __all__ = ["async_credential_from_config", "build_credential", "credential_from_config"]
 
 
 def credential_from_config(
     source: ConfigSource = None, *, profile: str | None = None, environ: Mapping[str, str] | None = None
-) -> TokenCredential:
+) -> Credential:
     """A sync credential described by a configuration.
 
     :param source: a path (YAML, TOML, ``pyproject.toml`` with ``[tool.azauth]``, JSON), a mapping, or ``None``:
@@ -44,7 +43,7 @@ def credential_from_config(
 
 def async_credential_from_config(
     source: ConfigSource = None, *, profile: str | None = None, environ: Mapping[str, str] | None = None
-) -> AsyncTokenCredential:
+) -> AsyncCredential:
     """An async credential (from ``azauth.aio``) described by a configuration; arguments as in the sync
     :func:`azauth.credential_from_config`."""
     return build_credential(importlib.import_module("azauth.aio"), source, profile=profile, environ=environ)  # type: ignore[no-any-return]

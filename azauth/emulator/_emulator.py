@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -41,7 +41,11 @@ from ._jwt import (
 )
 from ._managed_identity import ManagedIdentityHosts
 from ._sign_in import SignInMixin
+from ._token_shapes import TOKEN_VERSIONS, access_token_claims, access_token_version, issuer_for, v1_issuer, v2_issuer
 from ._user_grants import UserGrantsMixin
+
+if TYPE_CHECKING:
+    from ._token_proxy import TokenProxy
 
 __all__ = ["Emulator"]
 
@@ -53,6 +57,14 @@ _TENANT_SEG = r"(?P<tenant>[^/]+)"
 _META_TENANTS = ("common", "organizations", "consumers")
 _OIDC_SCOPES = frozenset({"openid", "profile", "offline_access"})
 _OID_NAMESPACE = uuid.UUID("6f0b7f43-5f4e-4d3e-9d7c-2b1f3c9a0e11")
+
+_CLOUD_METADATA = {  # the public cloud's fields of both discovery documents
+    "tenant_region_scope": "WW",
+    "cloud_instance_name": "microsoftonline.com",
+    "cloud_graph_host_name": "graph.windows.net",
+    "msgraph_host": "graph.microsoft.com",
+    "rbac_url": "https://pas.windows.net",
+}
 
 _signing_lock = threading.Lock()
 _signing: tuple[rsa.RSAPrivateKey, x509.Certificate, str] | None = None
@@ -89,7 +101,10 @@ class _ManagedIdentity:
 class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
     """A loopback Microsoft Entra ID: HTTPS token/discovery server plus a plain-HTTP IMDS server.
 
-    Access tokens are RS256 JWTs with ``iss = {authority}/{tenant_id}/v2.0`` (also for IMDS tokens).
+    Access tokens are RS256 JWTs shaped per resource as Entra issues them: v1.0 (``iss`` =
+    ``https://sts.windows.net/{tenant_id}/``, ``appid``/``appidacr``) for Microsoft's first-party resources
+    (storage, Key Vault, ARM, Graph...), v2.0 (``iss`` = ``{authority}/{tenant_id}/v2.0``, ``azp``/``azpacr``)
+    for every other resource; set ``access_token_version`` to "1.0" or "2.0" to force one shape.
     """
 
     def __init__(self) -> None:
@@ -100,6 +115,7 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
         self._imds: Server | None = None
         self._tmpdir: str | None = None
         self._ca_path: str | None = None
+        self._token_proxy: TokenProxy | None = None
         self._tenants: set[str] = set()
         self._aliases: dict[str, str] = {}
         self._apps: dict[str, _App] = {}
@@ -110,6 +126,7 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
         self.token_lifetime: int = 3600
         self.refresh_in: int | None = None
         self.token_delay: float = 0.0
+        self._access_token_version: str | None = None
         self._init_user_grants()
         self._init_sign_in()
         self._init_device_codes()
@@ -161,6 +178,7 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
         """Stop servers, end live connections and delete the TLS files; idempotent."""
         with self._lock:
             servers, self._servers = self._servers, []
+            self._token_proxy = None
             tmpdir, self._tmpdir = self._tmpdir, None
         self._stopping.set()
         self.mi.stop()
@@ -198,6 +216,22 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(cert_path, key_path)
         return ctx
+
+    def token_proxy(self, *, sni_name: str | None = None) -> TokenProxy:
+        """Start (once) and return the AKS identity-binding token proxy in front of the token endpoint; its
+        ``environ()`` gives the ``AZURE_KUBERNETES_*`` variables that point a workload at it."""
+        from ._token_proxy import DEFAULT_SNI_NAME, TokenProxy
+
+        with self._lock:
+            if self._token_proxy is None:
+                if not self._servers or self._tmpdir is None:
+                    raise RuntimeError("emulator is not running; call start() or use it as a context manager")
+                proxy = TokenProxy(self, self._tmpdir, sni_name=sni_name or DEFAULT_SNI_NAME)
+                thread = threading.Thread(target=proxy.server.serve, daemon=True, name="azauth-emulator")
+                thread.start()
+                self._servers.append((proxy.server, thread))
+                self._token_proxy = proxy
+            return self._token_proxy
 
     def _require(self, server: Server | None) -> Server:
         if server is None or not self._servers:
@@ -239,6 +273,26 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
         """Environment variables selecting a managed-identity ``host``: imds, app_service, service_fabric,
         azure_arc, azure_ml, cloud_shell or workload_identity (see ``emu.mi`` for its knobs)."""
         return self.mi.environ(host)
+
+    @property
+    def access_token_version(self) -> str | None:
+        """None (the default): each access token has the version Entra issues for its resource (see
+        ``_token_shapes.access_token_version``); "1.0" or "2.0": every access token has that version."""
+        return self._access_token_version
+
+    @access_token_version.setter
+    def access_token_version(self, version: str | None) -> None:
+        if version is not None and version not in TOKEN_VERSIONS:
+            raise ValueError(f"access_token_version must be None, '1.0' or '2.0', not {version!r}")
+        self._access_token_version = version
+
+    def server_certificate_paths(self) -> tuple[str, str]:
+        """(certificate chain PEM, private key PEM) of the emulator's loopback TLS server certificate, signed
+        by the CA at ``ca_path`` and valid for 127.0.0.1 and localhost: serve other loopback HTTPS fakes
+        (Azurite, a fake Key Vault) with it and one CA file trusts them all. The files live until ``stop()``."""
+        self._require(self._https)
+        assert self._tmpdir is not None
+        return os.path.join(self._tmpdir, "server.pem"), os.path.join(self._tmpdir, "server-key.pem")
 
     @property
     def jwks(self) -> dict[str, Any]:
@@ -469,6 +523,12 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
             ),
             Route(
                 "GET",
+                re.compile(rf"/{t}/\.well-known/openid-configuration"),
+                "openid-configuration",
+                self._openid_configuration_v1,
+            ),
+            Route(
+                "GET",
                 re.compile(r"/common/discovery/instance"),
                 "instance-discovery",
                 self._instance_discovery,
@@ -519,7 +579,7 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
             "id_token_signing_alg_values_supported": ["RS256"],
             "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
             "scopes_supported": ["openid", "profile", "email", "offline_access"],
-            "issuer": f"{self.authority}/{tid}/v2.0",
+            "issuer": v2_issuer(self.authority, tid),
             "request_uri_parameter_supported": False,
             "userinfo_endpoint": f"{self.authority}/oidc/userinfo",
             "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
@@ -549,11 +609,32 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
                 "email",
             ],
             "kerberos_endpoint": f"{base}/kerberos",
-            "tenant_region_scope": "WW",
-            "cloud_instance_name": "microsoftonline.com",
-            "cloud_graph_host_name": "graph.windows.net",
-            "msgraph_host": "graph.microsoft.com",
-            "rbac_url": "https://pas.windows.net",
+            **_CLOUD_METADATA,
+        }
+        return self._ok(request, doc)
+
+    def _openid_configuration_v1(self, request: Request) -> Response:
+        """``/{tenant}/.well-known/openid-configuration``: the v1.0 document, whose issuer is that of the v1.0
+        access tokens (``https://sts.windows.net/{tenant}/``); both documents' keys validate both versions."""
+        tid, seg = self._path_tenant(request, "invalid_tenant")
+        base = f"{self.authority}/{seg}"
+        doc = {
+            "token_endpoint": f"{base}/oauth2/token",
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": f"{base}/discovery/keys",
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "token id_token", "token"],
+            "scopes_supported": ["openid"],
+            "issuer": v1_issuer(tid),
+            "microsoft_multi_refresh_token": True,
+            "authorization_endpoint": f"{base}/oauth2/authorize",
+            "http_logout_supported": True,
+            "frontchannel_logout_supported": True,
+            "end_session_endpoint": f"{base}/oauth2/logout",
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce", "tid", "ver"],
+            **_CLOUD_METADATA,
         }
         return self._ok(request, doc)
 
@@ -597,7 +678,7 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
             "x5c": [_x5c_entry(cert)],
         }
         if issuer_tenant is not None and self._https is not None:
-            jwk["issuer"] = f"{self.authority}/{issuer_tenant}/v2.0"
+            jwk["issuer"] = v2_issuer(self.authority, issuer_tenant)
         return jwk
 
     def _keys(self, request: Request) -> Response:
@@ -766,30 +847,26 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
             return [d for d, t in self._aliases.items() if t == tid]
 
     def _issue(self, tid: str, client_id: str, oid: str, aud: str, extra: Mapping[str, Any]) -> tuple[str, int]:
+        """Mint an access token for ``aud``, shaped as the version Entra issues for it (``_token_shapes``)."""
         key, _, kid = _signing_material()
-        now = int(time.time())
         lifetime = int(self.token_lifetime)
-        uti = b64url_encode(uuid.uuid4().bytes)
-        claims: dict[str, Any] = {
-            "aud": aud,
-            "iss": f"{self.authority}/{tid}/v2.0",
-            "iat": now,
-            "nbf": now,
-            "exp": now + lifetime,
-            "appid": client_id,
-            "azp": client_id,
-            "oid": oid,
-            "sub": oid,
-            "tid": tid,
-            "uti": uti,
-            "jti": uti,
-            "ver": "2.0",
-            **extra,
-        }
+        claims = access_token_claims(
+            access_token_version(aud, self._access_token_version),
+            authority=self.authority,
+            tenant_id=tid,
+            client_id=client_id,
+            object_id=oid,
+            audience=aud,
+            issued_at=int(time.time()),
+            lifetime=lifetime,
+            token_id=b64url_encode(uuid.uuid4().bytes),
+            extra=extra,
+        )
         return encode_jwt(claims, key, {"kid": kid, "x5t": kid}), lifetime
 
     def decode_token(self, token: str, *, audience: str | None = None) -> dict[str, Any]:
-        """Verify an emulator-issued token (RS256 signature, exp, nbf, iss, optional aud); return its claims.
+        """Verify an emulator-issued v1.0 or v2.0 token (RS256 signature, exp, nbf, the issuer its ``ver``
+        implies, optional aud); return its claims.
 
         Raises ValueError when the token is invalid.
         """
@@ -804,9 +881,11 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
             raise ValueError("token expired")
         if isinstance(claims.get("nbf"), (int, float)) and claims["nbf"] > now + CLOCK_SKEW:
             raise ValueError("token not yet valid")
-        tid = str(claims.get("tid", ""))
-        if self._resolve_tenant(tid) is None or claims.get("iss") != f"{self.authority}/{tid}/v2.0":
-            raise ValueError(f"unexpected issuer {claims.get('iss')!r}")
+        tid, version = str(claims.get("tid", "")), claims.get("ver")
+        if version not in TOKEN_VERSIONS:
+            raise ValueError(f"unexpected token version {version!r}")
+        if self._resolve_tenant(tid) is None or claims.get("iss") != issuer_for(str(version), self.authority, tid):
+            raise ValueError(f"unexpected issuer {claims.get('iss')!r} for a v{version} token")
         if audience is not None and claims.get("aud") != audience:
             raise ValueError(f"audience {claims.get('aud')!r} != {audience!r}")
         return claims

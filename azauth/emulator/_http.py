@@ -36,6 +36,7 @@ ENDPOINT_KINDS = (
     "devicecode",
     "devicelogin",
     "pipelines-oidc",
+    "token-proxy",
     "other",
 )
 

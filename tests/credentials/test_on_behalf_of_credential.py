@@ -102,7 +102,6 @@ def test_client_assertion_func(mode: Mode, emu: Emulator) -> None:
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {},
         {"client_secret": "s", "client_certificate": b"c"},
         {"client_secret": "s", "client_assertion_func": lambda: "a"},
     ],
@@ -110,6 +109,14 @@ def test_client_assertion_func(mode: Mode, emu: Emulator) -> None:
 def test_exactly_one_client_credential(mode: Mode, kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="exactly one of client_secret, client_certificate or client_assertion_func"):
         mode.module.OnBehalfOfCredential("tenant", "client", user_assertion="a", **kwargs)
+
+
+def test_no_client_credential_is_a_type_error_worded_as_azure_identity(mode: Mode) -> None:
+    with pytest.raises(TypeError) as caught:
+        mode.module.OnBehalfOfCredential("tenant", "client", user_assertion="a")
+    assert str(caught.value) == (
+        'Either "client_certificate", "client_secret", or "client_assertion_func" must be provided'
+    )
 
 
 def test_password_without_certificate_and_empty_assertion(mode: Mode) -> None:

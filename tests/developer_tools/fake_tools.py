@@ -5,6 +5,7 @@ then does what its behaviour file says: print, sleep, start a child that hangs, 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import stat
 import sys
@@ -16,6 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support import SCOPE, Mode
+
+Failure = tuple[str, str, int, type[Exception], str]
+"""A failing run: (stdout, stderr, exit code, the error expected, a part of its message)."""
 
 SCRIPT = """#!{python}
 import json, os, subprocess, sys, time
@@ -97,9 +103,10 @@ class FakeTools:
         tool.behave()
         return tool
 
-    def only_on_path(self) -> None:
-        """Make the fake directory the whole ``PATH``: a real tool installed on the machine is not found."""
-        self._monkeypatch.setenv("PATH", str(self.directory))
+    def only_on_path(self, *also: str) -> None:
+        """Make the fake directory the whole ``PATH`` (with ``also`` after it): a real tool installed on the
+        machine is not found."""
+        self._monkeypatch.setenv("PATH", os.pathsep.join((str(self.directory), *also)))
 
 
 def alive(pid: int) -> bool:
@@ -141,3 +148,18 @@ def timezone(name: str) -> Iterator[None]:
         else:
             os.environ["TZ"] = previous
         time.tzset()
+
+
+def assert_fails(
+    mode: Mode, tool: FakeTool, credential: Any, case: Failure, caplog: pytest.LogCaptureFixture, canary: str
+) -> None:
+    """``tool`` run as ``case`` says makes ``credential.get_token`` raise exactly the expected error, and
+    ``canary`` (the token the tool printed) is in no message, repr or log record."""
+    stdout, stderr, exit, error, message = case
+    caplog.set_level(logging.DEBUG)
+    tool.behave(stdout=stdout, stderr=stderr, exit=exit)
+    with pytest.raises(error) as caught:
+        mode.wait(credential.get_token(SCOPE))
+    assert type(caught.value) is error
+    assert message in caught.value.message  # type: ignore[attr-defined]
+    assert canary not in "\n".join([str(caught.value), repr(caught.value), repr(credential), caplog.text])

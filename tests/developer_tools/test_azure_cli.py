@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 from datetime import datetime
 from typing import Any
@@ -14,7 +13,7 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from azauth import CredentialUnavailableError
 from azauth._core.base import within_default_credential
-from tests.developer_tools.fake_tools import FakeTool, FakeTools, timezone
+from tests.developer_tools.fake_tools import Failure, FakeTool, FakeTools, assert_fails, timezone
 from tests.support import SCOPE, Mode
 
 CANARY = "eyJhbGciOi.CANARY-cli-token-1c2d3e.signature"
@@ -36,6 +35,7 @@ def test_argv_maps_the_scope_to_a_resource_and_adds_tenant_and_subscription(mode
     cred = mode.module.AzureCliCredential(tenant_id="contoso.onmicrosoft.com", subscription="My Sub-1")
     token = mode.wait(cred.get_token(SCOPE))
     assert (token.token, token.expires_on) == (CANARY, EXPIRES)
+    assert "CANARY" not in repr(token) + str(token) + repr(mode.wait(cred.get_token_info(SCOPE))) + repr(cred)
     assert az.argv == [
         "account",
         "get-access-token",
@@ -94,7 +94,7 @@ MFA = (
 
 
 @pytest.mark.parametrize(
-    ("stdout", "stderr", "exit", "error", "message"),
+    "case",
     [
         ("", NOT_LOGGED_IN, 1, CredentialUnavailableError, "Please run 'az login' to set up an account"),
         (
@@ -129,24 +129,9 @@ MFA = (
     ],
 )
 def test_failures_are_classified_as_azure_identity_does(
-    mode: Mode,
-    az: FakeTool,
-    caplog: pytest.LogCaptureFixture,
-    stdout: str,
-    stderr: str,
-    exit: int,
-    error: type[Exception],
-    message: str,
+    mode: Mode, az: FakeTool, caplog: pytest.LogCaptureFixture, case: Failure
 ) -> None:
-    caplog.set_level(logging.DEBUG)
-    az.behave(stdout=stdout, stderr=stderr, exit=exit)
-    cred = mode.module.AzureCliCredential()
-    with pytest.raises(error) as caught:
-        mode.wait(cred.get_token(SCOPE))
-    assert type(caught.value) is error
-    assert message in caught.value.message
-    everything = "\n".join([str(caught.value), repr(caught.value), repr(cred), caplog.text])
-    assert "CANARY" not in everything
+    assert_fails(mode, az, mode.module.AzureCliCredential(), case, caplog, "CANARY")
 
 
 def test_stderr_is_redacted_and_bounded(mode: Mode, az: FakeTool) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import logging
 from datetime import datetime, timezone
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
 
 from azauth import CredentialUnavailableError
-from tests.developer_tools.fake_tools import FakeTool, FakeTools
+from tests.developer_tools.fake_tools import Failure, FakeTool, FakeTools, assert_fails
 from tests.developer_tools.fake_tools import timezone as local_zone
 from tests.support import SCOPE, Mode
 
@@ -76,7 +75,7 @@ LEGACY = json.dumps({"type": "consoleMessage", "data": {"message": "\nERROR: fet
 
 
 @pytest.mark.parametrize(
-    ("stdout", "stderr", "exit", "error", "message"),
+    "case",
     [
         ("", "ERROR: not logged in, run `azd auth login` to login\n", 1, CredentialUnavailableError, "azd auth login"),
         ("", STRUCTURED_124, 1, ClientAuthenticationError, "AADSTS70043: The refresh token has expired."),
@@ -100,22 +99,8 @@ LEGACY = json.dumps({"type": "consoleMessage", "data": {"message": "\nERROR: fet
         "exit-0-error",
     ],
 )
-def test_failures(
-    mode: Mode,
-    azd: FakeTool,
-    caplog: pytest.LogCaptureFixture,
-    stdout: str,
-    stderr: str,
-    exit: int,
-    error: type[Exception],
-    message: str,
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    azd.behave(stdout=stdout, stderr=stderr, exit=exit)
-    with pytest.raises(error) as caught:
-        mode.wait(mode.module.AzureDeveloperCliCredential().get_token(SCOPE))
-    assert type(caught.value) is error and message in caught.value.message
-    assert "CANARY" not in str(caught.value) + caplog.text
+def test_failures(mode: Mode, azd: FakeTool, caplog: pytest.LogCaptureFixture, case: Failure) -> None:
+    assert_fails(mode, azd, mode.module.AzureDeveloperCliCredential(), case, caplog, "CANARY")
 
 
 def test_a_structured_error_carrying_a_token_is_redacted(mode: Mode, azd: FakeTool) -> None:

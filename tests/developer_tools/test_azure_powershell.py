@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import logging
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
 
 from azauth import CredentialUnavailableError
-from tests.developer_tools.fake_tools import FakeTool, FakeTools
+from tests.developer_tools.fake_tools import Failure, FakeTool, FakeTools, assert_fails
 from tests.support import SCOPE, Mode
 
 CANARY = "CANARY-pwsh-token-77aa"
@@ -48,7 +47,7 @@ def test_without_a_tenant_the_script_passes_none(mode: Mode, pwsh: FakeTool) -> 
 
 
 @pytest.mark.parametrize(
-    ("stdout", "stderr", "exit", "error", "message"),
+    "case",
     [
         ("NO_AZ_ACCOUNT_MODULE\n", "", 0, CredentialUnavailableError, "Az.Account module >= 2.2.0 is not installed"),
         (
@@ -66,22 +65,8 @@ def test_without_a_tenant_the_script_passes_none(mode: Mode, pwsh: FakeTool) -> 
     ],
     ids=["no-az-accounts", "not-connected", "execution-policy", "other-failure", "exit-127", "no-marker", "bad-expiry"],
 )
-def test_failures(
-    mode: Mode,
-    pwsh: FakeTool,
-    caplog: pytest.LogCaptureFixture,
-    stdout: str,
-    stderr: str,
-    exit: int,
-    error: type[Exception],
-    message: str,
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    pwsh.behave(stdout=stdout, stderr=stderr, exit=exit)
-    with pytest.raises(error) as caught:
-        mode.wait(mode.module.AzurePowerShellCredential().get_token(SCOPE))
-    assert type(caught.value) is error and message in caught.value.message
-    assert CANARY not in str(caught.value) + caplog.text
+def test_failures(mode: Mode, pwsh: FakeTool, caplog: pytest.LogCaptureFixture, case: Failure) -> None:
+    assert_fails(mode, pwsh, mode.module.AzurePowerShellCredential(), case, caplog, CANARY)
 
 
 def test_stderr_with_a_token_is_redacted(mode: Mode, pwsh: FakeTool) -> None:

@@ -116,3 +116,107 @@ def test_constructor_keywords(mode: Mode, tmp_path: Path) -> None:
         mode.module.VisualStudioCodeCredential(tenant_id="not a tenant")
     with pytest.raises(TypeError, match="unexpected keyword argument"):
         mode.module.VisualStudioCodeCredential(tenant="contoso.com")
+
+
+# ------------------------------------------------------------------------------------------ the broker call
+# The broker (pymsalruntime and the OS broker service) cannot run on this machine, so msal's
+# PublicClientApplication is replaced by a recording stand-in: these tests check what azauth asks of msal and
+# how it reads the answers, not the broker itself.
+
+
+class FakeApp:
+    made: list[FakeApp] = []
+    accounts: list[dict[str, str]] = []
+    silent: dict[str, Any] | None = None
+    interactive: dict[str, Any] | None = None
+    broker = True
+
+    def __init__(self, client_id: str, **kwargs: Any) -> None:
+        self.client_id, self.kwargs = client_id, kwargs
+        self.calls: list[tuple[str, Any]] = []
+        self._enable_broker = self.broker
+        FakeApp.made.append(self)
+
+    CONSOLE_WINDOW_HANDLE = object()
+
+    def get_accounts(self, username: str | None = None) -> list[dict[str, str]]:
+        self.calls.append(("get_accounts", username))
+        return self.accounts
+
+    def acquire_token_silent_with_error(self, scopes: list[str], account: Any, **kwargs: Any) -> Any:
+        self.calls.append(("silent", (scopes, account, kwargs)))
+        return self.silent
+
+    def acquire_token_interactive(self, scopes: list[str], **kwargs: Any) -> Any:
+        self.calls.append(("interactive", (scopes, kwargs)))
+        return self.interactive
+
+
+@pytest.fixture
+def fake_msal(monkeypatch: pytest.MonkeyPatch) -> type[FakeApp]:
+    import msal
+
+    import azauth._core.visual_studio_code as vscode
+
+    monkeypatch.setattr(msal, "PublicClientApplication", FakeApp)
+    monkeypatch.setattr(vscode, "broker_available", lambda: True)
+    FakeApp.made, FakeApp.accounts, FakeApp.silent, FakeApp.interactive, FakeApp.broker = [], [], None, None, True
+    return FakeApp
+
+
+def test_the_broker_is_asked_silently_for_the_recorded_account(
+    mode: Mode, tmp_path: Path, fake_msal: type[FakeApp]
+) -> None:
+    write_record(tmp_path, RECORD)
+    fake_msal.interactive = {"access_token": "broker-token", "expires_in": 3600}
+    cred = credential(mode, tmp_path)
+    assert cred.unavailable_reason() is None
+    token = mode.wait(cred.get_token(SCOPE, claims='{"x":1}'))
+    assert token.token == "broker-token"
+    (app,) = fake_msal.made
+    assert app.client_id == CLIENT_ID
+    assert app.kwargs["authority"] == f"https://login.microsoftonline.com/{RECORD['tenantId']}"
+    assert all(app.kwargs[f"enable_broker_on_{p}"] for p in ("windows", "mac", "linux", "wsl"))
+    (name, (scopes, options)) = app.calls[-1]
+    assert name == "interactive" and scopes == [SCOPE]
+    assert (
+        options["prompt"] == "none" and options["login_hint"] == USERNAME and options["claims_challenge"] == '{"x":1}'
+    )
+
+
+def test_a_cached_account_is_used_and_the_tenant_can_change(
+    mode: Mode, tmp_path: Path, fake_msal: type[FakeApp]
+) -> None:
+    write_record(tmp_path, RECORD)
+    fake_msal.accounts = [{"home_account_id": "other"}, {"home_account_id": RECORD["homeAccountId"]}]
+    fake_msal.silent = {"access_token": "silent-token", "expires_in": 60}
+    cred = credential(mode, tmp_path, additionally_allowed_tenants=["*"])
+    assert mode.wait(cred.get_token(SCOPE, tenant_id="fabrikam.com")).token == "silent-token"
+    (app,) = fake_msal.made
+    assert app.kwargs["authority"] == "https://login.microsoftonline.com/fabrikam.com"
+    assert [c[0] for c in app.calls] == ["get_accounts", "silent"]
+    assert app.calls[1][1][1] == {"home_account_id": RECORD["homeAccountId"]}
+
+
+def test_broker_errors(mode: Mode, tmp_path: Path, fake_msal: type[FakeApp]) -> None:
+    from azure.core.exceptions import ClientAuthenticationError
+
+    from azauth._core.base import within_default_credential
+
+    write_record(tmp_path, RECORD)
+    fake_msal.interactive = {"error": "interaction_required", "error_description": "AADSTS50076: MFA canary-oid"}
+    cred = credential(mode, tmp_path)
+    with pytest.raises(ClientAuthenticationError) as caught:
+        mode.wait(cred.get_token(SCOPE))
+    assert type(caught.value) is ClientAuthenticationError
+    assert "interaction_required" in caught.value.message and "AADSTS50076" in caught.value.message
+    marker = within_default_credential.set(True)
+    try:
+        with pytest.raises(CredentialUnavailableError, match="interaction_required"):
+            mode.wait(cred.get_token(SCOPE))
+    finally:
+        within_default_credential.reset(marker)
+    fake_msal.broker = False  # msal found no usable broker: never a browser, unavailable
+    with pytest.raises(CredentialUnavailableError, match="cannot use the authentication broker"):
+        mode.wait(cred.get_token(SCOPE))
+    assert all(c[0] != "interactive" for c in fake_msal.made[-1].calls)

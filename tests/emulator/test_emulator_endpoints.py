@@ -93,10 +93,10 @@ def test_secret_token_validates_with_jwks(emu: Emulator) -> None:
     token = body["access_token"]
 
     claims = emu.decode_token(token, audience="https://vault.azure.net")
-    assert claims["iss"] == f"{emu.authority}/{emu.tenant_id}/v2.0"
+    assert claims["iss"] == f"https://sts.windows.net/{emu.tenant_id}/"  # Key Vault receives v1.0 tokens
     assert claims["tid"] == emu.tenant_id
-    assert claims["appid"] == claims["azp"] == emu.client_id
-    assert claims["ver"] == "2.0" and claims["uti"] and claims["oid"] == claims["sub"]
+    assert claims["appid"] == emu.client_id and claims["appidacr"] == "1" and "azp" not in claims
+    assert claims["ver"] == "1.0" and claims["uti"] and claims["oid"] == claims["sub"]
     assert "xms_cc" not in claims
     assert claims["nbf"] <= time.time() < claims["exp"]
     with pytest.raises(ValueError):
@@ -106,7 +106,7 @@ def test_secret_token_validates_with_jwks(emu: Emulator) -> None:
 
     # Independent validation, as an application would do it: fetch JWKS, rebuild the RSA key from n/e.
     jwks = requests.get(f"{emu.authority}/{emu.tenant_id}/discovery/v2.0/keys", verify=emu.ca_path).json()
-    assert jwks["keys"][0]["issuer"] == claims["iss"]
+    assert jwks["keys"][0]["issuer"] == f"{emu.authority}/{emu.tenant_id}/v2.0"
     assert {k: v for k, v in jwks["keys"][0].items() if k != "issuer"} == emu.jwks["keys"][0]
     header_b64, payload_b64, sig_b64 = token.split(".")
     header = json.loads(_b64d(header_b64))

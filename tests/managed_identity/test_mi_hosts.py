@@ -115,7 +115,6 @@ def test_azure_ml_expires_on_as_date_string_or_epoch(mode: Mode, emu: Emulator, 
     ("host", "kwargs", "message"),
     [
         ("service_fabric", {"client_id": "abc"}, "Service Fabric does not accept a user-assigned identity"),
-        ("cloud_shell", {"identity_config": {"object_id": "abc"}}, "Cloud Shell provides only"),
         ("azure_ml", {"identity_config": {"resource_id": "/x"}}, "Azure ML cannot select .* by resource_id"),
     ],
 )

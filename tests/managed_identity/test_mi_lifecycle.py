@@ -80,9 +80,9 @@ def test_one_scope_per_request(mode: Mode, emu: Emulator) -> None:
     [
         ({"client_id": "a", "identity_config": {"object_id": "b"}}, "Specify one user-assigned identity"),
         ({"identity_config": {"object_id": "a", "resource_id": "b"}}, "Specify one user-assigned identity"),
-        ({"identity_config": {"principal_id": "a"}}, "unknown key"),
+        ({"identity_config": {"mi_res_id": "a b&c=d"}}, "identity_config\\['mi_res_id'\\] must be"),
+        ({"identity_config": {"bad name": "a"}}, "not a usable query parameter name"),
         ({"identity_config": {"object_id": ""}}, "non-empty"),
-        ({"client_id": ""}, "non-empty"),
         ({"deadline": 0}, "deadline must be a positive"),
     ],
 )

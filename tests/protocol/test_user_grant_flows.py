@@ -45,7 +45,8 @@ def test_on_behalf_of_form() -> None:
         client=user_grants.ClientAuth(assertion=lambda audience: f"signed-for:{audience}"),
         now=lambda: 1000.0,
     )
-    step, info = drive(flow, reply(200, {"access_token": "at", "expires_in": 3600}))
+    step, answer = drive(flow, reply(200, {"access_token": "at", "expires_in": 3600}))
+    info = answer.info
     assert step.request.content == {
         "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
         "client_id": "client",

@@ -25,6 +25,7 @@ from .common import (
     redact,
     scopes_to_resource,
     token_info,
+    unexpected_output,
 )
 
 __all__ = ["AZURE_CLI", "NOT_LOGGED_IN"]
@@ -50,10 +51,7 @@ def parse(result: ProcessResult) -> AccessTokenInfo:
     except ValueError:
         reply = None
     if not isinstance(reply, dict):
-        raise ClientAuthenticationError(
-            message=f"Unexpected output from {NAME}: {describe_output(result.stdout)} that is not a JSON object."
-            f" To mitigate this issue, please refer to the troubleshooting guidelines here at {TROUBLESHOOT}."
-        )
+        raise unexpected_output(NAME, f"{describe_output(result.stdout)} that is not a JSON object", TROUBLESHOOT)
     if "expires_on" in reply:
         expires_on = parse_epoch(reply["expires_on"])
         field = "expires_on"
@@ -61,10 +59,7 @@ def parse(result: ProcessResult) -> AccessTokenInfo:
         expires_on = parse_local_time(reply.get("expiresOn"))
         field = "expiresOn"
     if expires_on is None:
-        raise ClientAuthenticationError(
-            message=f"Unexpected output from {NAME}: no valid '{field}' in its JSON reply. To mitigate this issue,"
-            f" please refer to the troubleshooting guidelines here at {TROUBLESHOOT}."
-        )
+        raise unexpected_output(NAME, f"no valid '{field}' in its JSON reply", TROUBLESHOOT)
     return token_info(reply.get("accessToken"), expires_on, NAME)
 
 

@@ -15,7 +15,16 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from ...errors import CredentialUnavailableError
 from ..steps import ProcessResult
-from .common import Tool, ToolRequest, describe_output, encode_claims, parse_utc_time, redact, token_info
+from .common import (
+    Tool,
+    ToolRequest,
+    describe_output,
+    encode_claims,
+    parse_utc_time,
+    redact,
+    token_info,
+    unexpected_output,
+)
 
 __all__ = ["AZURE_DEVELOPER_CLI", "NOT_LOGGED_IN", "structured_error"]
 
@@ -67,17 +76,13 @@ def parse(result: ProcessResult) -> AccessTokenInfo:
     except ValueError:
         reply = None
     if not isinstance(reply, dict) or "token" not in reply:
-        message = structured_error(result.stdout) or (
-            f"Unexpected output from {NAME}: {describe_output(result.stdout)} that is not a token reply. To"
-            f" mitigate this issue, please refer to the troubleshooting guidelines here at {TROUBLESHOOT}."
-        )
-        raise ClientAuthenticationError(message=message)
+        message = structured_error(result.stdout)
+        if message:
+            raise ClientAuthenticationError(message=message)
+        raise unexpected_output(NAME, f"{describe_output(result.stdout)} that is not a token reply", TROUBLESHOOT)
     expires_on = parse_utc_time(reply.get("expiresOn"))
     if expires_on is None:
-        raise ClientAuthenticationError(
-            message=f"Unexpected output from {NAME}: no valid 'expiresOn' in its JSON reply. To mitigate this"
-            f" issue, please refer to the troubleshooting guidelines here at {TROUBLESHOOT}."
-        )
+        raise unexpected_output(NAME, "no valid 'expiresOn' in its JSON reply", TROUBLESHOOT)
     return token_info(reply.get("token"), expires_on, NAME)
 
 

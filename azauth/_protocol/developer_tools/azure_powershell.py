@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 
 from azure.core.credentials import AccessTokenInfo
-from azure.core.exceptions import ClientAuthenticationError
 
 from ...errors import CredentialUnavailableError
 from ..steps import ProcessResult
@@ -25,6 +24,7 @@ from .common import (
     redact,
     scopes_to_resource,
     token_info,
+    unexpected_output,
 )
 
 __all__ = ["AZURE_POWERSHELL", "MARKER", "NO_AZ_ACCOUNT_MODULE", "script"]
@@ -80,10 +80,8 @@ def parse(result: ProcessResult) -> AccessTokenInfo:
             expires_on = parse_epoch(parts[2]) if len(parts) == 3 else None
             if expires_on is not None:
                 return token_info(parts[1], expires_on, "Get-AzAccessToken")
-    raise ClientAuthenticationError(
-        message=f"Unexpected output from Get-AzAccessToken: {describe_output(result.stdout)} without the"
-        f" '{MARKER}<token>%<expires_on>' line. See {TROUBLESHOOT}"
-    )
+    detail = f"{describe_output(result.stdout)} without the '{MARKER}<token>%<expires_on>' line"
+    raise unexpected_output("Get-AzAccessToken", detail, TROUBLESHOOT)
 
 
 def classify(result: ProcessResult) -> Exception:

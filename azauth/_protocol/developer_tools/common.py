@@ -33,6 +33,7 @@ __all__ = [
     "scopes_to_resource",
     "token_info",
     "tool_flow",
+    "unexpected_output",
     "validate_argument",
 ]
 
@@ -219,6 +220,14 @@ def describe_output(stdout: str) -> str:
     """What a tool printed, without printing it: its size."""
     size = len(stdout.encode("utf-8", "replace"))
     return "nothing" if not stdout.strip() else f"{size} bytes"
+
+
+def unexpected_output(source: str, detail: str, troubleshoot: str) -> ClientAuthenticationError:
+    """The error for a run that succeeded without printing a usable token; ``detail`` never quotes stdout."""
+    return ClientAuthenticationError(
+        message=f"Unexpected output from {source}: {detail}. To mitigate this issue, please refer to the"
+        f" troubleshooting guidelines here at {troubleshoot}."
+    )
 
 
 # ------------------------------------------------------------------------------------------ the flow

@@ -7,12 +7,15 @@ the identity parameters; :func:`token_request` builds exactly what the real endp
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
 from azure.core.rest import HttpRequest
+
+from ..._secret import SecretValue
 
 __all__ = [
     "IMDS_AUTHORITY",
@@ -65,10 +68,15 @@ _API_VERSIONS = {
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """The identity requested: system-assigned, or user-assigned by client, object or resource id."""
+    """The identity requested: system-assigned, or user-assigned by client, object or resource id.
+
+    ``extra`` holds the other ``identity_config`` entries, sent as they are as query parameters (as
+    azure-identity does; e.g. ``mi_res_id`` for App Service).
+    """
 
     kind: IdentityKind = "system"
     value: str = ""
+    extra: tuple[tuple[str, str], ...] = ()
 
     @property
     def user_assigned(self) -> bool:
@@ -80,15 +88,37 @@ class Identity:
         return f"the user-assigned identity with {self.kind} '{self.value}'"
 
 
+_PARAM_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+_PARAM_VALUE = re.compile(r"[A-Za-z0-9_.~:/@+=,;()\-]{1,2048}")
+
+
+def _passthrough(config: Mapping[str, object], keys: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """``identity_config``'s other entries as query parameters, refused unless names and values are made of
+    the characters identity parameters use (no spaces, controls, ``&``, ``?`` or ``#``)."""
+    extra: list[tuple[str, str]] = []
+    for name, value in config.items():
+        if name in keys:
+            continue
+        if not isinstance(name, str) or not _PARAM_NAME.fullmatch(name) or name in ("api-version", "resource"):
+            raise ValueError(f"identity_config key {name!r} is not a usable query parameter name")
+        if not isinstance(value, str) or not _PARAM_VALUE.fullmatch(value):
+            raise ValueError(
+                f"identity_config[{name!r}] must be a non-empty string of letters, digits and _ . ~ : / @ + = , ; ( ) -"
+            )
+        extra.append((name, value))
+    return tuple(extra)
+
+
 def select_identity(client_id: str | None, identity_config: Mapping[str, str] | None) -> Identity:
-    """The identity a constructor's ``client_id`` / ``identity_config`` ask for; ``ValueError`` when ambiguous."""
+    """The identity a constructor's ``client_id`` / ``identity_config`` ask for; ``ValueError`` when ambiguous.
+
+    ``client_id=""`` means "not given" (a configuration's ``${AZURE_CLIENT_ID:-}`` relies on it).
+    """
     keys = ("client_id", "object_id", "resource_id")
     config = dict(identity_config or {})
-    unknown = sorted(set(config) - set(keys))
-    if unknown:
-        raise ValueError(
-            f"identity_config accepts exactly one of {', '.join(keys)}; unknown key(s): {', '.join(unknown)}"
-        )
+    extra = _passthrough(config, keys)
+    if client_id == "":
+        client_id = None
     chosen: list[tuple[IdentityKind, object]] = [(k, config[k]) for k in keys if k in config]  # type: ignore[misc]
     if client_id is not None:
         chosen.insert(0, ("client_id", client_id))
@@ -98,11 +128,11 @@ def select_identity(client_id: str | None, identity_config: Mapping[str, str] | 
             f" in identity_config (got {', '.join(k for k, _ in chosen)})"
         )
     if not chosen:
-        return Identity()
+        return Identity(extra=extra)
     kind, value = chosen[0]
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{kind} of a user-assigned managed identity must be a non-empty string")
-    return Identity(kind, value.strip())
+    return Identity(kind, value.strip(), extra)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +145,7 @@ class Host:
 
     kind: HostKind
     endpoint: str
-    secret: str | None = None
+    secret: SecretValue[str] | None = None
     thumbprint: str | None = None
     tenant_id: str | None = None
     token_file: str | None = None
@@ -139,8 +169,8 @@ def detect_host(environ: Mapping[str, str]) -> Host | None:
         if header:
             thumbprint = environ.get("IDENTITY_SERVER_THUMBPRINT")
             if thumbprint:
-                return Host("service_fabric", identity_endpoint, secret=header, thumbprint=thumbprint)
-            return Host("app_service", identity_endpoint, secret=header)
+                return Host("service_fabric", identity_endpoint, secret=SecretValue(header), thumbprint=thumbprint)
+            return Host("app_service", identity_endpoint, secret=SecretValue(header))
         if environ.get("IMDS_ENDPOINT"):
             return Host("azure_arc", identity_endpoint)
         return None
@@ -148,7 +178,7 @@ def detect_host(environ: Mapping[str, str]) -> Host | None:
     if msi_endpoint:
         secret = environ.get("MSI_SECRET")
         if secret:
-            return Host("azure_ml", msi_endpoint, secret=secret)
+            return Host("azure_ml", msi_endpoint, secret=SecretValue(secret))
         return Host("cloud_shell", msi_endpoint)
     authority, tenant, token_file = (
         environ.get("AZURE_AUTHORITY_HOST"),
@@ -229,9 +259,14 @@ def unsupported_identity(host: Host, identity: Identity) -> str | None:
 
 
 def _identity_params(host: Host, identity: Identity) -> dict[str, str]:
-    if not identity.user_assigned:
-        return {}
-    return {_IDENTITY_PARAMS[host.kind][identity.kind]: identity.value}
+    params = dict(identity.extra)
+    if identity.user_assigned:
+        params[_IDENTITY_PARAMS[host.kind][identity.kind]] = identity.value
+    return params
+
+
+def _secret(host: Host) -> str:
+    return host.secret.reveal() if host.secret is not None else ""
 
 
 def token_request(host: Host, identity: Identity, resource: str, *, authorization: str | None = None) -> HttpRequest:
@@ -241,11 +276,11 @@ def token_request(host: Host, identity: Identity, resource: str, *, authorizatio
     if host.kind == "imds":
         return HttpRequest("GET", host.endpoint, params=params, headers={"Metadata": "true"})
     if host.kind == "app_service":
-        return HttpRequest("GET", host.endpoint, params=params, headers={"X-IDENTITY-HEADER": host.secret or ""})
+        return HttpRequest("GET", host.endpoint, params=params, headers={"X-IDENTITY-HEADER": _secret(host)})
     if host.kind == "service_fabric":
-        return HttpRequest("GET", host.endpoint, params=params, headers={"Secret": host.secret or ""})
+        return HttpRequest("GET", host.endpoint, params=params, headers={"Secret": _secret(host)})
     if host.kind == "azure_ml":
-        return HttpRequest("GET", host.endpoint, params=params, headers={"secret": host.secret or ""})
+        return HttpRequest("GET", host.endpoint, params=params, headers={"secret": _secret(host)})
     if host.kind == "azure_arc":
         headers = {"Metadata": "true"}
         if authorization is not None:
