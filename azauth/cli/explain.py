@@ -86,12 +86,12 @@ def probe(file: str | None, profile: str | None, scope: str) -> dict[str, Any]:
             result["error"] = str(exc)
             return result
         try:
-            info = credential.get_token_info(scope)  # type: ignore[attr-defined]
+            info = credential.get_token_info(scope)
         except (ClientAuthenticationError, ValueError) as exc:
             result["error"] = getattr(exc, "message", None) or str(exc)
             return result
         finally:
-            credential.close()  # type: ignore[attr-defined]
+            credential.close()
     finally:
         logging.getLogger("azauth").removeHandler(quiet)
     answered = answering_credential(credential)
