@@ -3,6 +3,7 @@ policy, and logging. Mode-specific parts (the lock, the driver, the clock) come 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextvars import ContextVar
@@ -168,12 +169,20 @@ class CredentialCore:
         environ = state.get("_environ")
         if isinstance(environ, EnvironmentView) and environ.source is self._default_environ():
             state["_environ"] = _PROCESS_ENVIRONMENT
+            persistence = state.get("_persistence")
+            if persistence is not None and persistence.environ is environ:  # read it again on the other side
+                state["_persistence"] = dataclasses.replace(persistence, environ={})
+                state["_persistence_environ"] = _PROCESS_ENVIRONMENT
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        persistence_environ = state.pop("_persistence_environ", None)
         self.__dict__.update(state)
         if isinstance(state.get("_environ"), str):  # _PROCESS_ENVIRONMENT
             self._environ = EnvironmentView(self._default_environ())
+        if persistence_environ is not None and self._persistence is not None:
+            self._persistence = dataclasses.replace(self._persistence, environ=self._environ)
 
     def _repr_fields(self) -> dict[str, object]:
         return {

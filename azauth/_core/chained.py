@@ -154,6 +154,12 @@ class ChainedCore(CredentialCore, config_type="chain"):
         _LOGGER.warning(message)
         raise ClientAuthenticationError(message=message)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        selected = self._selected
+        if self.sticky and isinstance(selected, CredentialCore) and selected.caches_tokens:
+            self._tokens = selected._tokens  # the copy's member has its own (empty) cache: share it again
+
     def _tolerates(self, index: int) -> bool:
         """Whether any failure of member ``index`` counts as "unavailable" (DefaultAzureCredential's developer
         credentials); in a plain chain only ``CredentialUnavailableError`` does."""

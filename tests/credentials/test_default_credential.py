@@ -452,3 +452,18 @@ def test_environment_defaults_of_the_member_keywords(mode: Mode) -> None:
         "InteractiveBrowserCredential(tenant_id='fabrikam.onmicrosoft.com',"
         " client_id='00000000-0000-0000-0000-0000000000b1')"
     )
+
+
+def test_a_pickled_copy_keeps_its_selected_member_and_reads_its_cache(mode: Mode, emu: Emulator) -> None:
+    import pickle
+
+    credential = mode.module.DefaultAzureCredential(environ=service_principal(emu), connection_verify=emu.ca_path)
+    mode.wait(credential.get_token(SCOPE))
+    copy = pickle.loads(pickle.dumps(credential))
+    assert type(copy.selected_credential).__name__ == "EnvironmentCredential"
+    assert copy.selected_credential is copy.credentials[0]
+    token = mode.wait(copy.get_token(SCOPE))
+    assert mode.wait(copy.get_token(SCOPE)) is mode.wait(copy.selected_credential.get_token(SCOPE)) is not None
+    assert token.token and emu.count("token") == 2  # the original's request and the copy's own
+    mode.close(copy)
+    mode.close(credential)
