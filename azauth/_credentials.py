@@ -11,6 +11,7 @@ from ._core.certificate import CertificateCore
 from ._core.chained import ChainedCore
 from ._core.client_assertion import ClientAssertionCore
 from ._core.client_secret import ClientSecretCore
+from ._core.default import DefaultCore
 from ._core.device_code import DeviceCodeCore
 from ._core.environment import EnvironmentCore
 from ._core.interactive_browser import InteractiveBrowserCore
@@ -33,6 +34,7 @@ __all__ = [
     "ChainedTokenCredential",
     "ClientAssertionCredential",
     "ClientSecretCredential",
+    "DefaultAzureCredential",
     "DeviceCodeCredential",
     "EnvironmentCredential",
     "InteractiveBrowserCredential",
@@ -107,6 +109,10 @@ class ManagedIdentityCredential(ManagedIdentityCore, SyncCredential):
 
 class UnavailableCredential(UnavailableCore, SyncCredential):
     __doc__ = UnavailableCore.__doc__
+
+
+class DefaultAzureCredential(DefaultCore, SyncCredential):
+    __doc__ = DefaultCore.__doc__
 
 
 class InteractiveBrowserCredential(InteractiveBrowserCore, SyncUserCredential):

@@ -28,11 +28,30 @@ __all__ = [
     "ClientAssertionFunc",
     "ClientId",
     "ClientSecret",
+    "DefaultInteractiveBrowserClientId",
+    "DefaultInteractiveBrowserTenantId",
+    "DefaultManagedIdentityClientId",
+    "DefaultSharedCacheTenantId",
+    "DefaultSharedCacheUsername",
+    "DefaultVisualStudioCodeTenantId",
+    "DefaultWorkloadIdentityClientId",
+    "DefaultWorkloadIdentityTenantId",
+    "DeveloperProcessTimeout",
     "DeviceCodeTimeout",
     "DisableAutomaticAuthentication",
     "DisableInstanceDiscovery",
     "EnableAzureProxy",
+    "ExcludeAzureCli",
+    "ExcludeAzureDeveloperCli",
+    "ExcludeAzurePowerShell",
+    "ExcludeEnvironment",
+    "ExcludeInteractiveBrowser",
+    "ExcludeManagedIdentity",
+    "ExcludeSharedTokenCache",
+    "ExcludeVisualStudioCode",
+    "ExcludeWorkloadIdentity",
     "ImdsProbe",
+    "ImdsProbeConnectTimeout",
     "ImdsProbeTimeout",
     "InteractiveClientId",
     "InteractiveRedirectUri",
@@ -48,6 +67,7 @@ __all__ = [
     "ProcessTimeout",
     "PromptCallback",
     "RedirectUri",
+    "RequireTokenCredentialsVariable",
     "SendCertificateChain",
     "ServiceConnectionId",
     "SharedCacheTenantId",
@@ -212,11 +232,97 @@ ImdsProbe = Annotated[
     ),
 ]
 ImdsProbeTimeout = Annotated[float, Param("Seconds the IMDS probe waits to connect and for an answer (default 1).")]
+ImdsProbeConnectTimeout = Annotated[
+    float | None,
+    Param(
+        "Seconds the IMDS probe waits for its connection, when shorter than probe_timeout (default: probe_timeout;"
+        " DefaultAzureCredential uses 0.3: IMDS is on the host, and where it is absent the connection hangs)."
+    ),
+]
 AzureArcKeyDirectory = Annotated[
     str | None,
     Param(
         "The Azure Arc agent's token directory: the only place a challenge's key file is read from. Default:"
         " /var/opt/azcmagent/tokens on Linux, %ProgramData%\\AzureConnectedMachineAgent\\Tokens on Windows."
+    ),
+]
+
+
+def _exclude(what: str, default: bool) -> Param:
+    return Param(
+        f"Whether to exclude {what} from DefaultAzureCredential. Default: {str(default).lower()}, unless"
+        " AZURE_TOKEN_CREDENTIALS selects otherwise (an explicit value wins over the variable)."
+    )
+
+
+ExcludeEnvironment = Annotated[bool | None, _exclude("a service principal configured by environment variables", False)]
+ExcludeWorkloadIdentity = Annotated[bool | None, _exclude("the workload identity", False)]
+ExcludeManagedIdentity = Annotated[bool | None, _exclude("managed identity", False)]
+ExcludeSharedTokenCache = Annotated[bool | None, _exclude("the shared token cache", False)]
+ExcludeAzureCli = Annotated[bool | None, _exclude("the Azure CLI", False)]
+ExcludeAzurePowerShell = Annotated[bool | None, _exclude("Azure PowerShell", False)]
+ExcludeAzureDeveloperCli = Annotated[bool | None, _exclude("the Azure Developer CLI", False)]
+ExcludeVisualStudioCode = Annotated[bool | None, _exclude("the stored credential from VS Code", True)]
+ExcludeInteractiveBrowser = Annotated[bool | None, _exclude("interactive browser authentication", True)]
+DefaultManagedIdentityClientId = Annotated[
+    str | None,
+    Param(
+        "The client ID of a user-assigned managed identity. Defaults to the AZURE_CLIENT_ID environment variable;"
+        " without either, the system-assigned identity is used."
+    ),
+]
+DefaultWorkloadIdentityClientId = Annotated[
+    str | None,
+    Param(
+        "The client ID of an identity assigned to the pod. Defaults to managed_identity_client_id when given,"
+        " else the AZURE_CLIENT_ID environment variable."
+    ),
+]
+DefaultWorkloadIdentityTenantId = Annotated[
+    str | None,
+    Param("Preferred tenant for WorkloadIdentityCredential. Defaults to the AZURE_TENANT_ID environment variable."),
+]
+DefaultInteractiveBrowserTenantId = Annotated[
+    str | None,
+    Param(
+        "Tenant ID to use when authenticating a user through InteractiveBrowserCredential. Defaults to the"
+        " AZURE_TENANT_ID environment variable; if unspecified, users authenticate in their home tenants."
+    ),
+]
+DefaultInteractiveBrowserClientId = Annotated[
+    str | None,
+    Param(
+        "The client ID used by InteractiveBrowserCredential. If not specified, users authenticate to an Azure"
+        " development application."
+    ),
+]
+DefaultSharedCacheUsername = Annotated[
+    str | None,
+    Param("Preferred username for SharedTokenCacheCredential. Defaults to the AZURE_USERNAME environment variable."),
+]
+DefaultSharedCacheTenantId = Annotated[
+    str | None,
+    Param("Preferred tenant for SharedTokenCacheCredential. Defaults to the AZURE_TENANT_ID environment variable."),
+]
+DefaultVisualStudioCodeTenantId = Annotated[
+    str | None,
+    Param(
+        "Tenant ID to use when authenticating with VisualStudioCodeCredential. Defaults to the tenant of the VS"
+        " Code Azure Resources extension's sign-in, else 'organizations'."
+    ),
+]
+DeveloperProcessTimeout = Annotated[
+    float,
+    Param(
+        "Seconds the developer credentials that run a program (Azure CLI, Azure PowerShell, Azure Developer CLI)"
+        " may wait for it (default 10)."
+    ),
+]
+RequireTokenCredentialsVariable = Annotated[
+    bool,
+    Param(
+        "Require the AZURE_TOKEN_CREDENTIALS environment variable (dev, prod or a credential's name); without it"
+        " DefaultAzureCredential raises ValueError."
     ),
 ]
 ToolTenantId = Annotated[

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
+import logging
 import os
 import statistics
 import subprocess
@@ -191,6 +193,119 @@ def cold_first(emu: Emulator, sync: Any, kw: dict[str, Any]) -> tuple[float, int
     return (time.perf_counter() - started) * 1000, len(emu.requests)
 
 
+class Environment:
+    """``os.environ`` replaced for a measurement (azure-identity's credentials read it), then restored."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+        self.saved: dict[str, str] = {}
+
+    def __enter__(self) -> None:
+        import os
+
+        self.saved = dict(os.environ)
+        for name in list(os.environ):
+            if name.startswith(("AZURE_", "IDENTITY_", "MSI_", "AZAUTH_")) or name == "IMDS_ENDPOINT":
+                del os.environ[name]
+        os.environ.update(self.values)
+
+    def __exit__(self, *args: Any) -> None:
+        import os
+
+        os.environ.clear()
+        os.environ.update(self.saved)
+
+
+def blackhole() -> tuple[Any, Any, str]:
+    """A loopback address where connections hang (a listener whose one-place accept queue is full), as toward
+    an IMDS address where nothing answers; returns the two sockets to close and the URL."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    filler = socket.create_connection(listener.getsockname())
+    return listener, filler, f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def nothing_configured(name: str, sync: Any, imds: str, runs: int) -> tuple[float, float]:
+    """DefaultAzureCredential with nothing configured (no variables, no tools on PATH, IMDS at ``imds``, a
+    loopback port): milliseconds until the first get_token raises, and until a second one does (medians).
+
+    azure-identity reads IMDS's address from a module constant; it is pointed at the same loopback port (setting
+    AZURE_POD_IDENTITY_AUTHORITY_HOST would switch its probe off), so both probe the same closed port."""
+    import tempfile
+
+    import azure.identity._credentials.imds as reference_imds
+    from azure.core.exceptions import ClientAuthenticationError
+
+    firsts, seconds = [], []
+    logging.disable(logging.WARNING)  # both libraries warn with the whole chain's failure on every call
+    with tempfile.TemporaryDirectory() as empty, Environment({"PATH": empty, "HOME": empty}):
+        saved, reference_imds.IMDS_AUTHORITY = reference_imds.IMDS_AUTHORITY, imds
+        try:
+            for attempt in range(runs + 1):
+                if name == "azauth":
+                    cred = sync.DefaultAzureCredential(
+                        environ={"PATH": empty, "HOME": empty, "AZURE_POD_IDENTITY_AUTHORITY_HOST": imds}
+                    )
+                else:
+                    cred = sync.DefaultAzureCredential()
+                times = []
+                for _ in range(2):
+                    started = time.perf_counter()
+                    with contextlib.suppress(ClientAuthenticationError):
+                        cred.get_token(SCOPE)
+                    times.append((time.perf_counter() - started) * 1000)
+                cred.close()
+                if attempt:  # the first round pays for imports
+                    firsts.append(times[0])
+                    seconds.append(times[1])
+        finally:
+            reference_imds.IMDS_AUTHORITY = saved
+            logging.disable(logging.NOTSET)
+    return statistics.median(firsts), statistics.median(seconds)
+
+
+def cached_default(
+    emu: Emulator, name: str, sync: Any, aio: Any, kw: dict[str, Any], seconds: float
+) -> dict[str, float]:
+    """Cached get_token through DefaultAzureCredential (EnvironmentCredential answering), sync and async, and
+    from a ClientSecretCredential directly (the member's own hit path)."""
+    variables = {
+        "AZURE_TENANT_ID": emu.tenant_id,
+        "AZURE_CLIENT_ID": emu.client_id,
+        "AZURE_CLIENT_SECRET": emu.client_secret,
+        "AZURE_AUTHORITY_HOST": emu.authority,
+    }
+    options = {"connection_verify": emu.ca_path}
+    if name == "azure-identity":
+        options["disable_instance_discovery"] = True
+    with Environment(variables):
+        cred = sync.DefaultAzureCredential(**options)
+        cred.get_token(SCOPE)
+        result = {"default_sync": per_call(lambda: cred.get_token(SCOPE), seconds)}
+        cred.close()
+
+        async def main() -> float:
+            async with aio.DefaultAzureCredential(**options) as acred:
+                await acred.get_token(SCOPE)
+                return await aper_call(lambda: acred.get_token(SCOPE), seconds)
+
+        result["default_async"] = asyncio.run(main())
+    member = sync.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **kw)
+    member.get_token(SCOPE)
+    result["member_sync"] = per_call(lambda: member.get_token(SCOPE), seconds)  # the same harness, directly
+
+    async def direct() -> float:
+        async with aio.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **kw) as acred:
+            await acred.get_token(SCOPE)
+            return await aper_call(lambda: acred.get_token(SCOPE), seconds)
+
+    result["member_async"] = asyncio.run(direct())
+    return result
+
+
 FAKE_AZ = """#!/bin/sh
 echo run >> "$0.log"
 sleep {delay}
@@ -280,6 +395,13 @@ def main() -> None:
             r["threads"] = concurrent_threads(emu, sync, kw, 32)
             emu.token_delay = 0.0
             r["cold_ms"], r["cold_requests"] = cold_first(emu, sync, kw)
+            runs = 3 if args.quick else 7
+            r["nothing_first"], r["nothing_second"] = nothing_configured(name, sync, emu.mi.refused_endpoint, runs)
+            listener, filler, dropped = blackhole()
+            r["dropped_first"], r["dropped_second"] = nothing_configured(name, sync, dropped, 2)
+            filler.close()
+            listener.close()
+            r.update(cached_default(emu, name, sync, aio, kw, seconds))
             print(f"measured {name}", file=sys.stderr)
 
     with fake_az() as configure:
@@ -319,6 +441,46 @@ def main() -> None:
         Row("32 concurrent cold threads", ref["threads"], ours["threads"], "requests", "azauth = 1"),
         Row("cold first token", ref["cold_requests"], ours["cold_requests"], "requests", "azauth = 1"),
         Row("cold first token", ref["cold_ms"], ours["cold_ms"], "ms"),
+        Row(
+            "DefaultAzureCredential, IMDS port closed: raise",
+            ref["nothing_first"],
+            ours["nothing_first"],
+            "ms",
+            "azauth <= 500 ms",
+        ),
+        Row(
+            "DefaultAzureCredential, IMDS port closed: 2nd raise",
+            ref["nothing_second"],
+            ours["nothing_second"],
+            "ms",
+        ),
+        Row(
+            "DefaultAzureCredential, IMDS dropping connections: raise",
+            ref["dropped_first"],
+            ours["dropped_first"],
+            "ms",
+            "azauth <= 500 ms",
+        ),
+        Row(
+            "DefaultAzureCredential, IMDS dropping connections: 2nd",
+            ref["dropped_second"],
+            ours["dropped_second"],
+            "ms",
+        ),
+        Row(
+            "cached get_token via DefaultAzureCredential, sync",
+            ref["default_sync"],
+            ours["default_sync"],
+            "us/call",
+            f"azauth within 1.2x of the member directly ({ours['default_sync'] / ours['member_sync']:.2f}x)",
+        ),
+        Row(
+            "cached get_token via DefaultAzureCredential, async",
+            ref["default_async"],
+            ours["default_async"],
+            "us/call",
+            f"azauth within 1.2x of the member directly ({ours['default_async'] / ours['member_async']:.2f}x)",
+        ),
         Row("AzureCliCredential warm get_token (same fake az)", ref["cli_us"], ours["cli_us"], "us/call"),
         Row(
             "AzureCliCredential processes per warm get_token",

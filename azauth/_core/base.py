@@ -3,6 +3,7 @@ policy, and logging. Mode-specific parts (the lock, the driver, the clock) come 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextvars import ContextVar
@@ -81,6 +82,8 @@ class CredentialCore:
 
     # provided by the driver mixin -------------------------------------------------------------
     _clock: Callable[[], float]
+    _credentials_module: ClassVar[str]
+    """The module holding this mode's public classes (a chain builds its members from it)."""
 
     def _default_environ(self) -> Mapping[str, str]:
         raise NotImplementedError
@@ -166,18 +169,31 @@ class CredentialCore:
         environ = state.get("_environ")
         if isinstance(environ, EnvironmentView) and environ.source is self._default_environ():
             state["_environ"] = _PROCESS_ENVIRONMENT
+            persistence = state.get("_persistence")
+            if persistence is not None and persistence.environ is environ:  # read it again on the other side
+                state["_persistence"] = dataclasses.replace(persistence, environ={})
+                state["_persistence_environ"] = _PROCESS_ENVIRONMENT
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        persistence_environ = state.pop("_persistence_environ", None)
         self.__dict__.update(state)
         if isinstance(state.get("_environ"), str):  # _PROCESS_ENVIRONMENT
             self._environ = EnvironmentView(self._default_environ())
+        if persistence_environ is not None and self._persistence is not None:
+            self._persistence = dataclasses.replace(self._persistence, environ=self._environ)
 
     def _repr_fields(self) -> dict[str, object]:
         return {
             "tenant_id": getattr(self, "_tenant_id", None),
             "client_id": getattr(self, "_client_id", None),
         }
+
+    def unavailable_reason(self) -> str | None:
+        """Why this credential cannot answer a token request, decided without network or process (a one-line
+        reason), or ``None`` when it might answer. A chain skips a member that gives a reason."""
+        return None
 
     # the token flow -------------------------------------------------------------------------
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
@@ -299,6 +315,21 @@ class CredentialCore:
                 _LOGGER.warning("%s.%s could not persist the token: %s", name, method, type(exc).__name__)
         _LOGGER.log(logging.DEBUG if in_chain else logging.INFO, "%s.%s succeeded", name, method)
         return entry
+
+    def _request_flow(
+        self,
+        scopes: tuple[str, ...],
+        claims: str | None,
+        tenant_id: str | None,
+        enable_cae: bool,
+        key: CacheKey | None,
+        method: str,
+        extra: Mapping[str, Any] | None,
+    ) -> Flow[CacheEntry]:
+        """The flow behind one ``get_token`` (``extra``: its other keywords) or ``get_token_info`` (``extra``: its
+        ``options``) that the cache could not answer; :meth:`_acquire_flow` unless the credential passes the
+        caller's arguments on (a chain)."""
+        return self._acquire_flow(scopes, claims, tenant_id, enable_cae, key, method)
 
     def _persisted_key(self, scopes: tuple[str, ...], request: TokenRequest) -> PersistedKey | None:
         """Where this request's token lives in the persistent cache; ``None``: the token isn't persisted.

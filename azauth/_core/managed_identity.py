@@ -27,6 +27,7 @@ from .._secret import SecretValue
 from ..params import (
     AzureArcKeyDirectory,
     ImdsProbe,
+    ImdsProbeConnectTimeout,
     ImdsProbeTimeout,
     ManagedIdentityClientId,
     ManagedIdentityConfig,
@@ -55,6 +56,11 @@ _PINNED_IGNORES = ("transport", "proxies", "connection_verify")
 TROUBLESHOOT = "https://aka.ms/azsdk/python/identity/managedidentitycredential/troubleshoot"
 MAX_TOKEN_FILE_BYTES = 64 * 1024
 _DEFAULTS = Policy()
+NO_HOST = (
+    "ManagedIdentityCredential: no managed identity endpoint found. The target Azure platform could not"
+    " be determined from environment variables (IDENTITY_ENDPOINT is set without IDENTITY_HEADER or"
+    f" IMDS_ENDPOINT). Visit {TROUBLESHOOT} to troubleshoot this issue."
+)
 
 
 def default_arc_key_directory(environ: Mapping[str, str]) -> str | None:
@@ -102,6 +108,8 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
     :keyword float deadline: seconds one ``get_token`` may take in all, retries included (default 100).
     :keyword bool imds_probe: probe IMDS quickly before the first request (default: only inside a chain).
     :keyword float probe_timeout: seconds the IMDS probe waits (default 1).
+    :keyword float probe_connect_timeout: seconds the IMDS probe waits for its connection (default:
+        ``probe_timeout``).
     :keyword str azure_arc_key_directory: the Azure Arc agent's token directory (default: the platform's).
     """
 
@@ -113,6 +121,7 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
         deadline: ManagedIdentityDeadline = 100.0,
         imds_probe: ImdsProbe = None,
         probe_timeout: ImdsProbeTimeout = 1.0,
+        probe_connect_timeout: ImdsProbeConnectTimeout = None,
         azure_arc_key_directory: AzureArcKeyDirectory = None,
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
@@ -130,7 +139,10 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
         self._identity = select_identity(client_id, identity_config)
         if client_id == "":
             client_id = None  # "not given": a configuration's ${AZURE_CLIENT_ID:-} relies on it
-        for name, value in (("deadline", deadline), ("probe_timeout", probe_timeout)):
+        timeouts = [("deadline", deadline), ("probe_timeout", probe_timeout)]
+        if probe_connect_timeout is not None:
+            timeouts.append(("probe_connect_timeout", probe_connect_timeout))
+        for name, value in timeouts:
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
                 raise ValueError(f"{name} must be a positive number of seconds")
         self._setup(tenant_id="", client_id=client_id, runtime=kwargs, tenant_required=False)
@@ -165,6 +177,7 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
             read_timeout=float(kwargs.get("read_timeout", _DEFAULTS.read_timeout)),
             deadline=float(deadline),
             probe_timeout=float(probe_timeout),
+            probe_connect_timeout=None if probe_connect_timeout is None else float(probe_connect_timeout),
             max_retries=int(kwargs.get("retry_total", _DEFAULTS.max_retries)),
             backoff=float(kwargs.get("retry_backoff_factor", _DEFAULTS.backoff)),
             backoff_max=float(kwargs.get("retry_backoff_max", _DEFAULTS.backoff_max)),
@@ -188,6 +201,11 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
             identity.kind: identity.value if identity.user_assigned else None,
         }
 
+    def unavailable_reason(self) -> str | None:
+        if self._host is None:
+            return NO_HOST
+        return None
+
     def resolve_tenant(self, requested: str | None) -> str:
         return ""  # managed identity ignores tenant_id, as azure-identity does
 
@@ -197,11 +215,7 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
         host = self._host
         if host is None:
-            raise unavailable(
-                "ManagedIdentityCredential: no managed identity endpoint found. The target Azure platform could not"
-                " be determined from environment variables (IDENTITY_ENDPOINT is set without IDENTITY_HEADER or"
-                f" IMDS_ENDPOINT). Visit {TROUBLESHOOT} to troubleshoot this issue."
-            )
+            raise unavailable(NO_HOST)
         if host.kind == "workload_identity":
             scopes_to_resource(scopes)  # one scope, as on every other host
             assert self._workload is not None

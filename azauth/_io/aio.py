@@ -134,10 +134,12 @@ class AsyncSender:
         self.__init__(state["_options"])  # type: ignore[misc]
 
 
-async def adelegate(step: Delegate) -> AccessTokenInfo:
+async def adelegate(step: Delegate) -> Any:
     credential = step.credential
-    if hasattr(credential, "get_token_info"):
-        return await credential.get_token_info(*step.scopes, options=step.options)  # type: ignore[no-any-return]
+    if step.method == "get_token":
+        return await credential.get_token(*step.scopes, **step.options)
+    if step.method == "get_token_info" or hasattr(credential, "get_token_info"):
+        return await credential.get_token_info(*step.scopes, options=step.options)
     token = await credential.get_token(*step.scopes, **step.options)
     return AccessTokenInfo(token.token, token.expires_on)
 
@@ -214,6 +216,8 @@ async def _drain(stream: asyncio.StreamReader) -> None:
 class AsyncCredential(CredentialCore):
     """Async ``get_token`` / ``get_token_info`` over a core: cache hit path, per-key single flight, close."""
 
+    _credentials_module = "azauth.aio._credentials"
+
     _locks: dict[CacheKey, asyncio.Lock]
     _locks_loop: asyncio.AbstractEventLoop | None = None
 
@@ -265,7 +269,7 @@ class AsyncCredential(CredentialCore):
             entry = self._tokens.get((scopes, tenant_id, enable_cae))
             if entry is not None and _time() < entry.refresh_at:
                 return entry.token
-        return (await self._obtain(scopes, claims, tenant_id, enable_cae, "get_token")).token
+        return (await self._obtain(scopes, claims, tenant_id, enable_cae, "get_token", kwargs)).token
 
     async def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
         """Asynchronously request an access token for `scopes`, with additional properties.
@@ -285,7 +289,7 @@ class AsyncCredential(CredentialCore):
             entry = self._tokens.get((scopes, tenant_id, enable_cae))
             if entry is not None and _time() < entry.refresh_at:
                 return entry.info
-        return (await self._obtain(scopes, claims, tenant_id, enable_cae, "get_token_info")).info
+        return (await self._obtain(scopes, claims, tenant_id, enable_cae, "get_token_info", options)).info
 
     async def _obtain(
         self,
@@ -294,10 +298,13 @@ class AsyncCredential(CredentialCore):
         tenant_id: str | None,
         enable_cae: bool,
         method: str,
+        extra: Mapping[str, Any] | None = None,
     ) -> CacheEntry:
         key = self._cache_key(scopes, tenant_id, enable_cae)
         if key is None:
-            return await arun(self._acquire_flow(scopes, claims, tenant_id, enable_cae, None, method), self._sender)
+            return await arun(
+                self._request_flow(scopes, claims, tenant_id, enable_cae, None, method, extra), self._sender
+            )
         loop = asyncio.get_running_loop()
         if loop is not self._locks_loop:  # an asyncio.Lock may be bound to the loop it was used in
             self._locks, self._locks_loop = {}, loop
@@ -310,7 +317,9 @@ class AsyncCredential(CredentialCore):
             entry = self._cached(key, claims)
             if entry is not None:
                 return entry
-            return await arun(self._acquire_flow(scopes, claims, tenant_id, enable_cae, key, method), self._sender)
+            return await arun(
+                self._request_flow(scopes, claims, tenant_id, enable_cae, key, method, extra), self._sender
+            )
 
     async def close(self) -> None:
         """Close the credential's transport session (and, for a chain, every credential in it)."""

@@ -131,10 +131,12 @@ class SyncSender:
         self.__init__(state["_options"])  # type: ignore[misc]
 
 
-def delegate(step: Delegate) -> AccessTokenInfo:
+def delegate(step: Delegate) -> Any:
     credential = step.credential
-    if hasattr(credential, "get_token_info"):
-        return credential.get_token_info(*step.scopes, options=step.options)  # type: ignore[no-any-return]
+    if step.method == "get_token":
+        return credential.get_token(*step.scopes, **step.options)
+    if step.method == "get_token_info" or hasattr(credential, "get_token_info"):
+        return credential.get_token_info(*step.scopes, options=step.options)
     token = credential.get_token(*step.scopes, **step.options)
     return AccessTokenInfo(token.token, token.expires_on)
 
@@ -213,6 +215,8 @@ class _BoundedReader(threading.Thread):
 class SyncCredential(CredentialCore):
     """Sync ``get_token`` / ``get_token_info`` over a core: cache hit path, per-key single flight, close."""
 
+    _credentials_module = "azauth._credentials"
+
     _locks: dict[CacheKey, threading.Lock]
 
     def _clock(self) -> float:
@@ -258,7 +262,7 @@ class SyncCredential(CredentialCore):
             entry = self._tokens.get((scopes, tenant_id, enable_cae))
             if entry is not None and _time() < entry.refresh_at:
                 return entry.token
-        return self._obtain(scopes, claims, tenant_id, enable_cae, "get_token").token
+        return self._obtain(scopes, claims, tenant_id, enable_cae, "get_token", kwargs).token
 
     def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
         """Request an access token for `scopes`, with additional properties such as ``refresh_on``.
@@ -278,7 +282,7 @@ class SyncCredential(CredentialCore):
             entry = self._tokens.get((scopes, tenant_id, enable_cae))
             if entry is not None and _time() < entry.refresh_at:
                 return entry.info
-        return self._obtain(scopes, claims, tenant_id, enable_cae, "get_token_info").info
+        return self._obtain(scopes, claims, tenant_id, enable_cae, "get_token_info", options).info
 
     def _obtain(
         self,
@@ -287,10 +291,11 @@ class SyncCredential(CredentialCore):
         tenant_id: str | None,
         enable_cae: bool,
         method: str,
+        extra: Mapping[str, Any] | None = None,
     ) -> CacheEntry:
         key = self._cache_key(scopes, tenant_id, enable_cae)
         if key is None:
-            return run(self._acquire_flow(scopes, claims, tenant_id, enable_cae, None, method), self._sender)
+            return run(self._request_flow(scopes, claims, tenant_id, enable_cae, None, method, extra), self._sender)
         lock = self._locks.get(key) or self._locks.setdefault(key, threading.Lock())
         if lock.locked():  # a refresh is under way: a still-valid token is served meanwhile
             entry = self._cached(key, claims, until_expiry=True)
@@ -300,7 +305,7 @@ class SyncCredential(CredentialCore):
             entry = self._cached(key, claims)
             if entry is not None:
                 return entry
-            return run(self._acquire_flow(scopes, claims, tenant_id, enable_cae, key, method), self._sender)
+            return run(self._request_flow(scopes, claims, tenant_id, enable_cae, key, method, extra), self._sender)
 
     def close(self) -> None:
         """Close the credential's transport session (and, for a chain, every credential in it)."""

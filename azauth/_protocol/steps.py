@@ -120,14 +120,17 @@ class Blocking:
 
 @dataclass(frozen=True, slots=True)
 class Delegate:
-    """Ask another credential for a token; the reply is an ``AccessTokenInfo``.
+    """Ask another credential for a token; the async driver awaits the credential, the sync driver calls it.
 
-    The async driver awaits the credential; the sync driver calls it.
+    With ``method=None`` the reply is an ``AccessTokenInfo`` (``get_token_info``, else ``get_token``, converted).
+    With ``method="get_token"`` the driver calls ``get_token(*scopes, **options)``, with ``"get_token_info"``
+    ``get_token_info(*scopes, options=options)``, and the reply is what the credential returned, untouched.
     """
 
     credential: Any
     scopes: tuple[str, ...]
     options: TokenRequestOptions = field(default_factory=dict)  # type: ignore[assignment]
+    method: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,8 +96,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 def answering_credential(credential: Any) -> Any:
     """The credential that provided the last token: for a chain, the member that succeeded (nested chains too)."""
     seen = 0
-    while getattr(credential, "_successful_credential", None) is not None and seen < 32:
-        credential = credential._successful_credential
+    while getattr(credential, "selected_credential", None) is not None and seen < 32:
+        credential = credential.selected_credential
         seen += 1
     return credential
 

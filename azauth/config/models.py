@@ -374,8 +374,9 @@ def _public_class_name(core: type[CredentialCore]) -> str:
     from .. import _credentials
 
     for value in vars(_credentials).values():
-        if isinstance(value, type) and issubclass(value, core) and value is not core:
-            return value.__name__
+        public = value.__name__ in _credentials.__all__ if isinstance(value, type) else False
+        if public and issubclass(value, core) and value.__bases__[0] is core:  # class X(XCore, SyncCredential)
+            return str(value.__name__)
     return core.__name__.removesuffix("Core") + "Credential"
 
 

@@ -165,15 +165,18 @@ def test_builtin_profiles_are_marked_and_shadowing_is_reported(config: Path) -> 
     assert "the document's profile 'prod' replaces the built-in profile 'prod'" in text
     status, r = report("--profile", "prod")
     root = r["credential"]
-    assert status == 1 and root["builtin"] is True and root["where"] == "built-in prod"
+    assert status == 0 and root["builtin"] is True and root["where"] == "built-in prod"
+    assert (root["type"], root["class"]) == ("default", "DefaultAzureCredential")
     assert [m["class"] for m in root["members"]] == [
         "EnvironmentCredential",
         "WorkloadIdentityCredential",
         "ManagedIdentityCredential",
     ]
     assert all(m["builtin"] for m in root["members"])
-    # WorkloadIdentityCredential refuses to be built without its variables, which breaks the whole chain
-    assert root["buildable"] is False and root["members"][1]["buildable"] is False
+    # WorkloadIdentityCredential refuses to be built without its variables: in the chain it is unavailable, so
+    # the profile is ready as long as another member is (IMDS may answer), as azauth token finds
+    assert root["buildable"] is True and root["members"][1]["buildable"] is False and root["ready"] is True
+    assert [e["class"] for e in root["excluded"]][:2] == ["SharedTokenCacheCredential", "AzureCliCredential"]
 
 
 def test_developer_tools_are_looked_up_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -192,10 +195,8 @@ def test_developer_tools_are_looked_up_on_path(tmp_path: Path, monkeypatch: pyte
     assert (azd["ready"], azd["buildable"]) == (False, True)  # unavailable, not "cannot be built"
     assert (members["azure_powershell"]["ready"], members["azure_powershell"]["buildable"]) == (False, True)
     text = run("--profile", "dev")[1]
-    assert (
-        "AzureDeveloperCliCredential [azure_developer_cli, built-in] at built-in dev.credentials[4]: unavailable"
-        in text
-    )
+    assert "AzureDeveloperCliCredential [azure_developer_cli, built-in] at built-in dev member 4: unavailable" in text
+    assert "ManagedIdentityCredential" in [e["class"] for e in r["credential"]["excluded"]]
 
 
 # ------------------------------------------------------------------------------ inputs from the environment
@@ -317,3 +318,64 @@ def test_explain_makes_no_request_starts_no_process_writes_nothing(
     for profile in ("app", "mi", "pod", "prod", "dev"):
         run(str(config), "--profile", profile)
     assert sorted(os.listdir(tmp_path)) == before
+
+
+# ------------------------------------------------------------------- DefaultAzureCredential: predict, probe
+
+
+def test_default_credential_prediction_makes_no_request(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no developer tool
+    monkeypatch.setenv("AZURE_TOKEN_CREDENTIALS", "prod")
+    monkeypatch.setenv("AZURE_TENANT_ID", "contoso.onmicrosoft.com")
+    monkeypatch.setenv("AZURE_CLIENT_ID", "app-id")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", AZURE_SECRET)
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("side effect")
+
+    monkeypatch.setattr(socket.socket, "connect", forbidden)
+    monkeypatch.setattr(subprocess.Popen, "__init__", forbidden)
+    status, r = report()
+    root = r["credential"]
+    assert status == 0 and (root["type"], root["profile"]) == ("default", "default")
+    assert [m["class"] for m in root["members"]] == [
+        "EnvironmentCredential",
+        "WorkloadIdentityCredential",
+        "ManagedIdentityCredential",
+    ]
+    assert {e["class"]: e["reason"] for e in root["excluded"]}["AzureCliCredential"] == "AZURE_TOKEN_CREDENTIALS=prod"
+    workload = root["members"][1]
+    assert workload["ready"] is False and "ruled out without a request or process" in workload["note"]
+    _, text = run()
+    assert "DefaultAzureCredential [default, built-in profile 'default'] at built-in default: ready" in text
+    assert "(first ready member: EnvironmentCredential)" in text
+    assert "AzureCliCredential: excluded (AZURE_TOKEN_CREDENTIALS=prod)" in text
+    assert_no_secret(text)
+    monkeypatch.setenv("AZURE_TOKEN_CREDENTIALS", "nonsense")
+    status, text = run()
+    assert status == 1 and "Invalid value for AZURE_TOKEN_CREDENTIALS: 'nonsense'" in text
+
+
+def test_probe_asks_and_says_who_answered(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from azauth.emulator import Emulator
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with Emulator() as emu:
+        monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", emu.mi.refused_endpoint)
+        status, text = run("--probe")
+        assert status == 1 and "probe (https://management.azure.com/.default):\n  no token:" in text
+        assert "DefaultAzureCredential failed to retrieve a token" in text
+        monkeypatch.setenv("AZURE_TENANT_ID", emu.tenant_id)
+        monkeypatch.setenv("AZURE_CLIENT_ID", emu.client_id)
+        monkeypatch.setenv("AZURE_CLIENT_SECRET", emu.client_secret)
+        monkeypatch.setenv("AZURE_AUTHORITY_HOST", emu.authority)
+        monkeypatch.setenv("AZAUTH_DEFAULTS__HTTP__VERIFY", emu.ca_path)
+        status, text = run("--probe")
+        assert status == 0, text
+        assert "answered by EnvironmentCredential (through DefaultAzureCredential)" in text
+        status, r = report("--probe", "--scope", "https://vault.azure.net/.default")
+        assert status == 0 and r["probe"]["ok"] is True and r["probe"]["answered"] == "EnvironmentCredential"
+        assert r["probe"]["via"] == ["DefaultAzureCredential"]
+        assert emu.count("token") == 2
+        assert emu.client_secret not in text and "accessToken" not in json.dumps(r)

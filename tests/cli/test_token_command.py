@@ -164,3 +164,33 @@ def test_real_process_with_the_environment_pointing_at_the_emulator(emu: Emulato
     )
     assert text.returncode == 0, text.stderr
     assert text.stdout.startswith("credential: ClientSecretCredential\n") and "eyJ" not in text.stdout
+
+
+def test_explain_and_token_agree_on_a_chain_with_an_unbuildable_member(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WorkloadIdentityCredential cannot be built outside Kubernetes: in the chain it is unavailable, so
+    explain says ready (exit 0), and token gets a token through the next member."""
+    monkeypatch.setenv(SECRET_VARIABLE, emu.client_secret)
+    config = write_config(
+        tmp_path,
+        emu,
+        f"""\
+  app:
+    type: chain
+    credentials:
+      - type: workload_identity
+      - type: client_secret
+        tenant_id: {emu.tenant_id}
+        client_id: {emu.client_id}
+        client_secret: {{env: {SECRET_VARIABLE}}}
+""",
+    )
+    explained = io.StringIO()
+    assert main(["explain", str(config)], explained) == 0, explained.getvalue()
+    assert "(first ready member: ClientSecretCredential)" in explained.getvalue()
+    status, out = run(str(config), "--scope", SCOPE)
+    assert status == 0 and "credential: ClientSecretCredential (in ChainedTokenCredential)\n" in out
+    probed = io.StringIO()
+    assert main(["explain", str(config), "--probe", "--scope", SCOPE], probed) == 0
+    assert "answered by ClientSecretCredential (through ChainedTokenCredential)" in probed.getvalue()

@@ -138,15 +138,6 @@ profiles:
     assert a["client_secret"] == "x" and a["environ"] == {"S": "x"}
 
 
-def test_builtin_profile_not_implemented_says_what_is_missing(namespace: ModuleType) -> None:
-    from azauth.config.models import REGISTRY
-
-    if "default" in REGISTRY:
-        pytest.skip("DefaultAzureCredential is implemented")
-    with pytest.raises(ConfigError, match="DefaultAzureCredential, which is not implemented yet"):
-        namespace.credential_from_config(environ={})
-
-
 def test_build_errors_are_located_and_secret_free(write: Write) -> None:
     path = write(
         "auth.yaml",

@@ -77,6 +77,14 @@ def chain(mode: Mode, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyP
     return mode.module.ChainedTokenCredential(unavailable, client_secret(mode, emu, tmp_path, monkeypatch))
 
 
+def default(mode: Mode, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("AZURE_TENANT_ID", emu.tenant_id)
+    monkeypatch.setenv("AZURE_CLIENT_ID", emu.client_id)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", emu.client_secret)
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", emu.authority)
+    return mode.module.DefaultAzureCredential(connection_verify=emu.ca_path)
+
+
 BUILDERS: dict[str, Callable[..., Any]] = {
     f.__name__: f
     for f in (
@@ -88,6 +96,7 @@ BUILDERS: dict[str, Callable[..., Any]] = {
         managed_identity,
         authorization_code,
         chain,
+        default,
     )
 }
 

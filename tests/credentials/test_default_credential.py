@@ -1,0 +1,469 @@
+"""DefaultAzureCredential: its members and their order, AZURE_TOKEN_CREDENTIALS, the chain contract, fast
+failure, single flight across the chain, and the public "which credential answered"; against the emulator, with
+a closed or silent loopback port for an absent IMDS."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from azure.core.credentials import AccessTokenInfo
+from azure.core.exceptions import ClientAuthenticationError
+
+from azauth._core.chained import credential_name
+from azauth._core.default import GROUPS, MEMBERS
+from azauth.emulator import Emulator
+from tests.support import SCOPE, Mode
+
+STORAGE = "https://storage.azure.com/.default"
+TROUBLESHOOTING = "https://aka.ms/azsdk/python/identity/defaultazurecredential/troubleshoot"
+ISSUER = "https://oidc.prod-aks.azure.com/00000000-0000-0000-0000-0000000000aa/"
+SUBJECT = "system:serviceaccount:default:workload"
+
+
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, int]]]:
+    """Every TCP connection attempt of this process (sync and async transports both call ``socket.connect``)."""
+    seen: list[tuple[str, int]] = []
+    real = socket.socket.connect
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if isinstance(address, tuple):
+            seen.append((address[0], address[1]))
+        real(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    yield seen
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No developer tool on the process's PATH (the tool credentials read ``os.environ``) and an empty home (the
+    shared token cache); returns the PATH directory, where a test may write fake tools."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    monkeypatch.setenv("PATH", str(tools))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return tools
+
+
+def fake_tool(directory: Path, name: str, body: str) -> Path:
+    """An executable ``name`` that appends a line to ``<name>.calls`` each time it runs, then runs ``body``."""
+    path = directory / name
+    log = directory / f"{name}.calls"
+    path.write_text(f"#!/bin/sh\necho run >> '{log}'\n{body}\n", encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def runs(directory: Path, name: str) -> int:
+    log = directory / f"{name}.calls"
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def port(url: str) -> int:
+    return urlparse(url).port or 0
+
+
+def names(credential: Any) -> list[str]:
+    return [credential_name(c) for c in credential.credentials]
+
+
+def nothing(tmp_path: Path, imds: str) -> dict[str, str]:
+    """An environment with nothing configured: no variables, no tools on PATH, IMDS at ``imds``."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir(exist_ok=True)
+    return {"PATH": str(empty), "AZURE_POD_IDENTITY_AUTHORITY_HOST": imds}
+
+
+def service_principal(emu: Emulator, **extra: str) -> dict[str, str]:
+    return {
+        "AZURE_TENANT_ID": emu.tenant_id,
+        "AZURE_CLIENT_ID": emu.client_id,
+        "AZURE_CLIENT_SECRET": emu.client_secret,
+        "AZURE_AUTHORITY_HOST": emu.authority,
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST": emu.mi.refused_endpoint,
+        **extra,
+    }
+
+
+# ------------------------------------------------------------------------------------------ fast failure
+
+
+def test_nothing_configured_fails_at_once_listing_every_member(
+    mode: Mode, emu: Emulator, tmp_path: Path, connects: list[tuple[str, int]]
+) -> None:
+    imds = emu.mi.refused_endpoint
+    credential = mode.module.DefaultAzureCredential(environ=nothing(tmp_path, imds))
+    with pytest.raises(ClientAuthenticationError) as caught:
+        mode.wait(credential.get_token(SCOPE))
+    message = caught.value.message
+    assert message.startswith("DefaultAzureCredential failed to retrieve a token from the included credentials.")
+    for name in names(credential):
+        assert f"\n\t{name}: " in message
+    assert "EnvironmentCredential authentication unavailable" in message
+    assert "WorkloadIdentityCredential could not be created" in message and "AZURE_FEDERATED_TOKEN_FILE" in message
+    assert "no response from the IMDS endpoint" in message and TROUBLESHOOTING in message
+    # the members that cannot apply were decided without a connection: the IMDS probe is the only one
+    assert connects == [("127.0.0.1", port(imds))]
+    with pytest.raises(ClientAuthenticationError, match="not probed again"):
+        mode.wait(credential.get_token_info(SCOPE))
+    assert len(connects) == 1  # the second walk costs no request at all
+    assert credential.selected_credential is None
+    mode.close(credential)
+
+
+def test_a_silent_imds_costs_one_bounded_probe(
+    mode: Mode, emu: Emulator, tmp_path: Path, connects: list[tuple[str, int]]
+) -> None:
+    imds = emu.mi.silent_endpoint
+    credential = mode.module.DefaultAzureCredential(environ=nothing(tmp_path, imds))
+    for _ in range(3):
+        with pytest.raises(ClientAuthenticationError, match=r"no response from the IMDS endpoint within 1 s"):
+            mode.wait(credential.get_token(SCOPE))
+    assert [c for c in connects if c[1] == port(imds)] == [("127.0.0.1", port(imds))]
+    mode.close(credential)
+
+
+# ------------------------------------------------------------------------------------- developer tools
+
+
+def test_developer_tool_failures_count_as_unavailable(
+    mode: Mode, emu: Emulator, tmp_path: Path, isolated: Path
+) -> None:
+    fake_tool(isolated, "az", "echo 'ERROR: the CLI crashed in an unexpected way' >&2\nexit 1")
+    fake_tool(isolated, "pwsh", "echo 'azsdk%pwsh-token%4102444800'")
+    fake_tool(isolated, "azd", "echo 'never asked' >&2\nexit 1")
+    credential = mode.module.DefaultAzureCredential(environ=nothing(tmp_path, emu.mi.refused_endpoint))
+    token = mode.wait(credential.get_token(SCOPE))
+    assert token.token == "pwsh-token"
+    assert type(credential.selected_credential).__name__ == "AzurePowerShellCredential"
+    mode.wait(credential.get_token(SCOPE))  # cached: neither tool runs again, the chain is not walked again
+    assert (runs(isolated, "az"), runs(isolated, "pwsh"), runs(isolated, "azd")) == (1, 1, 0)
+    mode.close(credential)
+    # outside DefaultAzureCredential the same failure stops a chain
+    chain = mode.module.ChainedTokenCredential(
+        mode.module.AzureCliCredential(), mode.module.AzurePowerShellCredential()
+    )
+    with pytest.raises(ClientAuthenticationError, match="CLI crashed"):
+        mode.wait(chain.get_token(SCOPE))
+    assert runs(isolated, "pwsh") == 1
+    mode.close(chain)
+
+
+def test_the_azure_cli_answers_once_for_every_caller(mode: Mode, emu: Emulator, tmp_path: Path, isolated: Path) -> None:
+    fake_tool(isolated, "az", """echo '{"accessToken": "az-token", "expires_on": 4102444800}'""")
+    credential = mode.module.DefaultAzureCredential(environ=nothing(tmp_path, emu.mi.refused_endpoint))
+    tokens = mode.concurrently(lambda: credential.get_token(SCOPE), 50 if mode.is_async else 16)
+    assert {t.token for t in tokens} == {"az-token"}
+    assert runs(isolated, "az") == 1
+    assert type(credential.selected_credential).__name__ == "AzureCliCredential"
+    mode.close(credential)
+
+
+def test_tools_not_on_path_are_ruled_out_without_a_process(mode: Mode, emu: Emulator, tmp_path: Path) -> None:
+    credential = mode.module.DefaultAzureCredential(environ=nothing(tmp_path, emu.mi.refused_endpoint))
+    with pytest.raises(ClientAuthenticationError) as caught:
+        mode.wait(credential.get_token(SCOPE))
+    message = caught.value.message
+    for name, tool in (
+        ("AzureCliCredential", "az"),
+        ("AzurePowerShellCredential", "pwsh"),
+        ("AzureDeveloperCliCredential", "azd"),
+    ):
+        assert f"\n\t{name}: " in message and f"not found on PATH (looked for {tool})" in message
+    mode.close(credential)
+
+
+@pytest.fixture
+def blackhole() -> Iterator[str]:
+    """``http://127.0.0.1:<port>`` where connections hang, as toward an IMDS address nothing answers on: a
+    listener whose (one-place) accept queue is full, so the kernel drops further connection requests."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    filler = socket.create_connection(listener.getsockname())
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        filler.close()
+        listener.close()
+
+
+def test_an_imds_address_that_drops_connections_costs_one_short_probe(
+    mode: Mode, tmp_path: Path, blackhole: str, connects: list[tuple[str, int]]
+) -> None:
+    credential = mode.module.DefaultAzureCredential(environ=nothing(tmp_path, blackhole))
+    with pytest.raises(ClientAuthenticationError, match=r"no response from the IMDS endpoint within 0.3 s"):
+        mode.wait(credential.get_token(SCOPE))
+    with pytest.raises(ClientAuthenticationError, match="not probed again"):
+        mode.wait(credential.get_token(SCOPE))
+    assert [c for c in connects if c[1] == port(blackhole)] == [("127.0.0.1", port(blackhole))]
+    mode.close(credential)
+
+
+# --------------------------------------------------------------------------------- who answers, and how
+
+
+def test_environment_answers_and_is_the_selected_credential(
+    mode: Mode, emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="azauth")
+    credential = mode.module.DefaultAzureCredential(environ=service_principal(emu), connection_verify=emu.ca_path)
+    assert credential.selected_credential is None
+    token = mode.wait(credential.get_token(SCOPE))
+    assert emu.decode_token(token.token)["appid"] == emu.client_id
+    selected = credential.selected_credential
+    assert type(selected).__name__ == "EnvironmentCredential" and selected is credential.credentials[0]
+    # the member's token object itself, from the member's cache: no second request, no copy
+    assert mode.wait(credential.get_token(SCOPE)) is mode.wait(selected.get_token(SCOPE))
+    info = mode.wait(credential.get_token_info(SCOPE))
+    assert isinstance(info, AccessTokenInfo) and info is mode.wait(selected.get_token_info(SCOPE))
+    mode.wait(credential.get_token(STORAGE))
+    assert emu.count("token") == 2
+    answered = [r for r in caplog.records if "acquired a token from" in r.getMessage()]
+    assert [(r.levelno, r.getMessage()) for r in answered] == [
+        (logging.INFO, "DefaultAzureCredential acquired a token from EnvironmentCredential")
+    ]
+    mode.close(credential)
+
+
+def test_after_a_success_the_selected_member_answers_alone(mode: Mode, emu: Emulator) -> None:
+    """azure-identity's contract: the next calls go to the member that answered, and its errors are its own."""
+    credential = mode.module.DefaultAzureCredential(environ=service_principal(emu), connection_verify=emu.ca_path)
+    mode.wait(credential.get_token(SCOPE))
+    emu.fault("token", status=400, body={"error": "invalid_request", "error_description": "AADSTS90000: no."})
+    with pytest.raises(ClientAuthenticationError) as caught:
+        mode.wait(credential.get_token(STORAGE))
+    assert "AADSTS90000" in caught.value.message
+    assert "failed to retrieve a token from the included credentials" not in caught.value.message
+    assert type(credential.selected_credential).__name__ == "EnvironmentCredential"
+    mode.close(credential)
+
+
+def test_managed_identity_answers_after_the_probe(mode: Mode, emu: Emulator, tmp_path: Path) -> None:
+    credential = mode.module.DefaultAzureCredential(environ=nothing(tmp_path, emu.imds_endpoint))
+    token = mode.wait(credential.get_token(SCOPE))
+    assert emu.decode_token(token.token)["appid"] == emu.managed_identity_client_id
+    probe, request = [r for r in emu.requests if r.endpoint == "imds"]
+    assert "metadata" not in probe.headers and request.headers["metadata"] == "true"
+    assert type(credential.selected_credential).__name__ == "ManagedIdentityCredential"
+    mode.close(credential)
+
+
+def test_managed_identity_named_by_the_variable_is_not_probed(mode: Mode, emu: Emulator, tmp_path: Path) -> None:
+    environ = {**nothing(tmp_path, emu.imds_endpoint), "AZURE_TOKEN_CREDENTIALS": "ManagedIdentityCredential"}
+    credential = mode.module.DefaultAzureCredential(environ=environ)
+    assert names(credential) == ["ManagedIdentityCredential"]
+    emu.fault("imds", status=503, times=1)  # full retries: a transient failure is retried, not "unavailable"
+    token = mode.wait(credential.get_token(SCOPE))
+    assert emu.decode_token(token.token)["appid"] == emu.managed_identity_client_id
+    imds = [r for r in emu.requests if r.endpoint == "imds"]
+    assert len(imds) == 2 and all(r.headers.get("metadata") == "true" for r in imds)
+    mode.close(credential)
+
+
+def test_workload_identity_answers_with_its_variables(mode: Mode, emu: Emulator, tmp_path: Path) -> None:
+    client_id = emu.add_app()
+    emu.add_federation(client_id, issuer=ISSUER, subject=SUBJECT)
+    token_file = tmp_path / "token"
+    token_file.write_text(emu.issue_federated_token(issuer=ISSUER, subject=SUBJECT))
+    environ = {
+        **nothing(tmp_path, emu.mi.refused_endpoint),
+        "AZURE_TENANT_ID": emu.tenant_id,
+        "AZURE_CLIENT_ID": "not-this-one",
+        "AZURE_FEDERATED_TOKEN_FILE": str(token_file),
+        "AZURE_AUTHORITY_HOST": emu.authority,
+    }
+    credential = mode.module.DefaultAzureCredential(
+        environ=environ, workload_identity_client_id=client_id, connection_verify=emu.ca_path
+    )
+    token = mode.wait(credential.get_token(SCOPE))
+    assert emu.decode_token(token.token)["appid"] == client_id
+    assert type(credential.selected_credential).__name__ == "WorkloadIdentityCredential"
+    mode.close(credential)
+
+
+def test_single_flight_across_the_whole_chain(mode: Mode, emu: Emulator, tmp_path: Path) -> None:
+    credential = mode.module.DefaultAzureCredential(environ=nothing(tmp_path, emu.imds_endpoint))
+    count = 200 if mode.is_async else 32
+    tokens = mode.concurrently(lambda: credential.get_token(SCOPE), count)
+    assert len({t.token for t in tokens}) == 1
+    assert emu.count("imds") == 2  # one walk: one probe, one token request, for every caller
+    mode.close(credential)
+
+
+def test_keywords_reach_their_members(mode: Mode, emu: Emulator, tmp_path: Path) -> None:
+    user_assigned = emu.add_managed_identity()
+    environ = {**nothing(tmp_path, emu.imds_endpoint), "AZURE_CLIENT_ID": "not-assigned-here"}
+    credential = mode.module.DefaultAzureCredential(environ=environ, managed_identity_client_id=user_assigned)
+    token = mode.wait(credential.get_token(SCOPE))
+    assert emu.decode_token(token.token)["appid"] == user_assigned
+    mode.close(credential)
+    # without the keyword, AZURE_CLIENT_ID is the managed identity's client id
+    credential = mode.module.DefaultAzureCredential(environ=environ)
+    with pytest.raises(ClientAuthenticationError, match="not-assigned-here"):
+        mode.wait(credential.get_token(SCOPE))
+    mode.close(credential)
+    other = emu.add_tenant()
+    credential = mode.module.DefaultAzureCredential(
+        environ=service_principal(emu), connection_verify=emu.ca_path, additionally_allowed_tenants=[other]
+    )
+    with pytest.raises(ClientAuthenticationError, match="AADSTS700016"):  # allowed: Entra is asked (no such app)
+        mode.wait(credential.get_token(SCOPE, tenant_id=other))
+    assert emu.count("token") == 1
+    with pytest.raises(ClientAuthenticationError, match="not-allowed"):
+        mode.wait(credential.get_token(SCOPE, tenant_id="not-allowed"))
+    assert emu.count("token") == 1  # refused before any request
+    mode.close(credential)
+
+
+def test_tenant_id_is_refused(mode: Mode) -> None:
+    with pytest.raises(TypeError, match="'tenant_id' is not supported in DefaultAzureCredential"):
+        mode.module.DefaultAzureCredential(tenant_id="t", environ={})
+
+
+# ------------------------------------------------------------------------------ AZURE_TOKEN_CREDENTIALS
+
+
+def test_default_members_and_order(mode: Mode) -> None:
+    credential = mode.module.DefaultAzureCredential(environ={})
+    expected = [m.class_name for m in MEMBERS if not m.excluded_by_default and m.type in _implemented()]
+    assert names(credential) == expected
+    assert expected[:3] == ["EnvironmentCredential", "WorkloadIdentityCredential", "ManagedIdentityCredential"]
+
+
+def _implemented() -> set[str]:
+    from azauth._core.base import CORE_TYPES
+
+    return set(CORE_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("prod", ["EnvironmentCredential", "WorkloadIdentityCredential", "ManagedIdentityCredential"]),
+        ("PROD", ["EnvironmentCredential", "WorkloadIdentityCredential", "ManagedIdentityCredential"]),
+        ("ManagedIdentityCredential", ["ManagedIdentityCredential"]),
+        (" managedidentity ", ["ManagedIdentityCredential"]),
+        ("environmentcredential", ["EnvironmentCredential"]),
+        ("WorkloadIdentity", ["WorkloadIdentityCredential"]),
+    ],
+)
+def test_token_credentials_variable_narrows_the_chain(mode: Mode, value: str, expected: list[str]) -> None:
+    credential = mode.module.DefaultAzureCredential(environ={"AZURE_TOKEN_CREDENTIALS": value})
+    assert names(credential) == expected
+
+
+def test_dev_keeps_only_developer_credentials(mode: Mode) -> None:
+    try:
+        credential = mode.module.DefaultAzureCredential(environ={"AZURE_TOKEN_CREDENTIALS": "dev"})
+    except ValueError as exc:  # before the developer credentials exist, there is nothing to try
+        assert "not implemented yet" in str(exc)
+        return
+    dev = {m.class_name for m in MEMBERS if m.type in GROUPS["dev"]}
+    assert names(credential) and set(names(credential)) <= dev
+
+
+def test_explicit_exclusions_win_over_the_variable(mode: Mode) -> None:
+    environ = {"AZURE_TOKEN_CREDENTIALS": "prod"}
+    credential = mode.module.DefaultAzureCredential(environ=environ, exclude_environment_credential=True)
+    assert names(credential) == ["WorkloadIdentityCredential", "ManagedIdentityCredential"]
+    environ = {"AZURE_TOKEN_CREDENTIALS": "ManagedIdentityCredential"}
+    credential = mode.module.DefaultAzureCredential(environ=environ, exclude_environment_credential=False)
+    assert names(credential) == ["EnvironmentCredential", "ManagedIdentityCredential"]
+
+
+@pytest.mark.parametrize("value", ["nonsense", "SharedTokenCacheCredential", "dev,prod"])
+def test_unknown_value_names_the_variable_and_the_valid_values(mode: Mode, value: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        mode.module.DefaultAzureCredential(environ={"AZURE_TOKEN_CREDENTIALS": value})
+    message = str(caught.value)
+    assert f"Invalid value for AZURE_TOKEN_CREDENTIALS: {value!r}" in message
+    assert "dev, prod, EnvironmentCredential, WorkloadIdentityCredential, ManagedIdentityCredential" in message
+
+
+def test_require_envvar(mode: Mode) -> None:
+    with pytest.raises(ValueError, match="AZURE_TOKEN_CREDENTIALS environment variable is required"):
+        mode.module.DefaultAzureCredential(environ={}, require_envvar=True)
+    credential = mode.module.DefaultAzureCredential(environ={"AZURE_TOKEN_CREDENTIALS": "prod"}, require_envvar=True)
+    assert len(names(credential)) == 3
+
+
+def test_excluding_workload_identity_keeps_managed_identity_off_its_host(mode: Mode, tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("a.b.c")
+    environ = {
+        "AZURE_TENANT_ID": "t",
+        "AZURE_CLIENT_ID": "c",
+        "AZURE_FEDERATED_TOKEN_FILE": str(token_file),
+        "AZURE_AUTHORITY_HOST": "https://login.example",
+    }
+    credential = mode.module.DefaultAzureCredential(environ=environ)
+    assert "host='workload identity'" in repr(credential.credentials[2])
+    credential = mode.module.DefaultAzureCredential(environ=environ, exclude_workload_identity_credential=True)
+    assert names(credential)[:2] == ["EnvironmentCredential", "ManagedIdentityCredential"]
+    assert "host='IMDS'" in repr(credential.credentials[1])
+
+
+def test_environment_defaults_of_the_member_keywords(mode: Mode) -> None:
+    environ = {
+        "AZURE_TENANT_ID": "contoso.onmicrosoft.com",
+        "AZURE_USERNAME": "user@contoso.com",
+        "AZURE_CLIENT_ID": "00000000-0000-0000-0000-0000000000c1",
+    }
+    credential = mode.module.DefaultAzureCredential(
+        environ=environ,
+        exclude_interactive_browser_credential=False,
+        exclude_visual_studio_code_credential=False,
+        visual_studio_code_tenant_id="fabrikam.onmicrosoft.com",
+        authority="login.microsoftonline.us",
+        process_timeout=7,
+    )
+    members = {credential_name(c): c for c in credential.credentials}
+    assert "client_id='00000000-0000-0000-0000-0000000000c1'" in repr(members["ManagedIdentityCredential"])
+    shared = members["SharedTokenCacheCredential"]
+    assert "username='user@contoso.com'" in repr(shared)  # AZURE_USERNAME
+    assert shared._account_tenant == "contoso.onmicrosoft.com"  # AZURE_TENANT_ID narrows the account
+    browser = members["InteractiveBrowserCredential"]
+    assert "tenant_id='contoso.onmicrosoft.com'" in repr(browser)
+    assert "tenant_id='fabrikam.onmicrosoft.com'" in repr(members["VisualStudioCodeCredential"])
+    for name in ("EnvironmentCredential", "SharedTokenCacheCredential", "InteractiveBrowserCredential"):
+        assert members[name]._authority == "https://login.microsoftonline.us"
+    for name in ("AzureCliCredential", "AzurePowerShellCredential", "AzureDeveloperCliCredential"):
+        assert members[name]._process_timeout == 7
+    explicit = mode.module.DefaultAzureCredential(
+        environ=environ,
+        exclude_interactive_browser_credential=False,
+        interactive_browser_tenant_id="fabrikam.onmicrosoft.com",
+        interactive_browser_client_id="00000000-0000-0000-0000-0000000000b1",
+        shared_cache_username="other@contoso.com",
+        shared_cache_tenant_id="fabrikam.onmicrosoft.com",
+    )
+    members = {credential_name(c): c for c in explicit.credentials}
+    assert "username='other@contoso.com'" in repr(members["SharedTokenCacheCredential"])
+    assert members["SharedTokenCacheCredential"]._account_tenant == "fabrikam.onmicrosoft.com"
+    assert repr(members["InteractiveBrowserCredential"]) == (
+        "InteractiveBrowserCredential(tenant_id='fabrikam.onmicrosoft.com',"
+        " client_id='00000000-0000-0000-0000-0000000000b1')"
+    )
+
+
+def test_a_pickled_copy_keeps_its_selected_member_and_reads_its_cache(mode: Mode, emu: Emulator) -> None:
+    import pickle
+
+    credential = mode.module.DefaultAzureCredential(environ=service_principal(emu), connection_verify=emu.ca_path)
+    mode.wait(credential.get_token(SCOPE))
+    copy = pickle.loads(pickle.dumps(credential))
+    assert type(copy.selected_credential).__name__ == "EnvironmentCredential"
+    assert copy.selected_credential is copy.credentials[0]
+    token = mode.wait(copy.get_token(SCOPE))
+    assert mode.wait(copy.get_token(SCOPE)) is mode.wait(copy.selected_credential.get_token(SCOPE)) is not None
+    assert token.token and emu.count("token") == 2  # the original's request and the copy's own
+    mode.close(copy)
+    mode.close(credential)
