@@ -16,6 +16,7 @@ _EXPORTS = {
     "AuthenticationRequiredError": ("azauth.errors", "AuthenticationRequiredError"),
     "CredentialUnavailableError": ("azauth.errors", "CredentialUnavailableError"),
     "ConfigError": ("azauth.errors", "ConfigError"),
+    "ConfigWarning": ("azauth.errors", "ConfigWarning"),
     "credential_from_config": ("azauth.config.factory", "credential_from_config"),
     "AzureAuthorityHosts": ("azauth.authority_hosts", "AzureAuthorityHosts"),
     "KnownAuthorities": ("azauth.authority_hosts", "KnownAuthorities"),
@@ -44,6 +45,7 @@ __all__ = [
     "ClientAssertionCredential",
     "ClientSecretCredential",
     "ConfigError",
+    "ConfigWarning",
     "CredentialUnavailableError",
     "EnvironmentCredential",
     "KnownAuthorities",
@@ -75,4 +77,4 @@ if TYPE_CHECKING:
     from .authority_hosts import AzureAuthorityHosts, KnownAuthorities
     from .cache_options import TokenCachePersistenceOptions
     from .config.factory import credential_from_config
-    from .errors import AuthenticationRequiredError, ConfigError, CredentialUnavailableError
+    from .errors import AuthenticationRequiredError, ConfigError, ConfigWarning, CredentialUnavailableError

@@ -4,6 +4,8 @@
 
     ValueError
      └── ConfigError                   a configuration document is invalid (every problem at once)
+    UserWarning
+     └── ConfigWarning                 a configuration is probably not what was meant (unknown AZAUTH_* variable)
     azure.core.exceptions.ClientAuthenticationError
      ├── CredentialUnavailableError    the credential could not try: data, state or platform missing
      │    └── AuthenticationRequiredError   interactive authentication is required
@@ -26,6 +28,7 @@ __all__ = [
     "ClientAuthenticationError",
     "ConfigError",
     "ConfigProblem",
+    "ConfigWarning",
     "CredentialUnavailableError",
 ]
 
@@ -66,6 +69,11 @@ class ConfigError(ValueError):
         count = len(self.problems)
         header = "invalid configuration" + (f" ({count} problems)" if count > 1 else "")
         super().__init__(header + ":\n" + "\n".join(f"  {problem}" for problem in self.problems))
+
+
+class ConfigWarning(UserWarning):
+    """A configuration is usable but probably not what was meant, e.g. an ``AZAUTH_*`` variable that matches no
+    setting (``azauth validate`` reports these as errors)."""
 
 
 class CredentialUnavailableError(ClientAuthenticationError):

@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import ConfigError, ConfigProblem
 from ._locations import Locator, format_path
 from .inputs import Finding, field_findings, type_findings
-from .loader import ConfigSource, check, open_source
+from .loader import ConfigSource, check, open_source, unknown_env_problems
 from .models import PLANNED_TYPES, REGISTRY
 from .profiles import BUILTIN_PROFILES, MAX_CHAIN_DEPTH, document_profiles, unknown_profile_message
 from .sources import RawDocument, env_overlay
@@ -249,7 +249,7 @@ def explain(
     env = os.environ if environ is None else environ
     kind, path, reason = _source(source, env)
     try:
-        raw = open_source(source, env)
+        raw = open_source(source, env, warn=False)
     except ConfigError as exc:
         name, why = _profile(profile, env, None)
         return Explanation(kind, path, reason, [], name, why, [], None, list(exc.problems))
@@ -260,6 +260,8 @@ def explain(
         overlay = sorted(set(raw.locator.env_names.values()))
     result = check(raw, resolve=True, environ=env, read_secrets=False)
     problems = [p for p in result.problems if p.severity != "note"]
+    if not isinstance(source, Mapping):
+        problems.extend(unknown_env_problems(env, "warning"))
     name, why = _profile(profile, env, raw.data)
     walker = _Walker(raw, env)
     shadowed = sorted(set(walker.profiles) & set(BUILTIN_PROFILES))
