@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError, ConfigProblem
-from ._locations import Locator, format_path
+from ._locations import FieldPath, Locator, format_path
 from .inputs import Finding, field_findings, type_findings
 from .loader import ConfigSource, check, open_source, unknown_env_problems
 from .models import PLANNED_TYPES, REGISTRY
@@ -150,10 +150,21 @@ class _Walker:
         defaults = raw.data.get("defaults") if isinstance(raw.data, dict) else None
         self.defaults: Mapping[str, Any] = defaults if isinstance(defaults, dict) else {}
 
+    def origin(self, path: FieldPath | None) -> str:
+        """Where the value at ``path`` was written: ``auth.yaml:12``, ``env AZAUTH_...``, ``mapping``, ``built-in``."""
+        if path is None:
+            return "built-in"
+        file, line, _ = self.raw.locator.position(path, key=True)
+        if file.startswith("<env ") and file.endswith(">"):
+            return "env " + file[len("<env ") : -1]
+        if file.startswith("<"):
+            return file.strip("<>")
+        return f"{os.path.basename(file)}:{line}" if line is not None else os.path.basename(file)
+
     def profile(self, name: str, trail: tuple[str, ...], depth: int) -> CredentialNode:
         if name in self.profiles:
             value, path = self.profiles[name]
-            node = self.visit(value, format_path(path) or "(top level)", trail, depth)
+            node = self.visit(value, format_path(path) or "(top level)", trail, depth, path=path)
         elif name in BUILTIN_PROFILES:
             node = self.visit(BUILTIN_PROFILES[name], f"built-in {name}", trail, depth, builtin=True)
             node.builtin = True
@@ -166,7 +177,14 @@ class _Walker:
         return node
 
     def visit(
-        self, value: Any, where: str, trail: tuple[str, ...], depth: int, *, builtin: bool = False
+        self,
+        value: Any,
+        where: str,
+        trail: tuple[str, ...],
+        depth: int,
+        *,
+        builtin: bool = False,
+        path: FieldPath | None = None,
     ) -> CredentialNode:
         if not isinstance(value, dict):
             return CredentialNode("?", "?", where, note="not a credential mapping", ready=False, buildable=False)
@@ -207,7 +225,14 @@ class _Walker:
                     kind, class_name, where, note="a chain needs credentials", ready=False, buildable=False
                 )
             members = [
-                self.visit(child, f"{where}.credentials[{i}]", trail, depth + 1, builtin=builtin)
+                self.visit(
+                    child,
+                    f"{where}.credentials[{i}]",
+                    trail,
+                    depth + 1,
+                    builtin=builtin,
+                    path=None if path is None else (*path, "credentials", i),
+                )
                 for i, child in enumerate(members_value)
             ]
             for member in members:
@@ -225,14 +250,27 @@ class _Walker:
             return CredentialNode(
                 kind, "?", where, findings, note=f"unknown credential type {kind!r}", ready=False, buildable=False
             )
-        findings = field_findings(kind, value, self.environ, self.raw.base_dir) + findings
+
+        def origin(key: str) -> str:
+            return self.origin(None if path is None else (*path, key))
+
+        findings = field_findings(kind, value, self.environ, self.raw.base_dir, origin) + findings
         if "authority" not in value and any(f.name == "authority" for f in REGISTRY[kind].fields):
-            authority = self.defaults.get("authority")
-            if isinstance(authority, str):
-                findings.append(Finding("authority", "defaults", _maybe_interpolated(authority, self.environ)))
+            findings.append(self._authority())
         ready = not any(f.missing for f in findings)
         buildable = not any(f.blocks_build for f in findings)
         return CredentialNode(kind, REGISTRY[kind].class_name, where, findings, ready=ready, buildable=buildable)
+
+    def _authority(self) -> Finding:
+        """Where a credential that names no authority gets it: ``defaults.authority``, else
+        ``AZURE_AUTHORITY_HOST``, else the public cloud."""
+        authority = self.defaults.get("authority")
+        if isinstance(authority, str):
+            where = self.origin(("defaults", "authority"))
+            return Finding("authority", f"defaults.authority, {where}", _maybe_interpolated(authority, self.environ))
+        if self.environ.get("AZURE_AUTHORITY_HOST"):
+            return Finding("authority", "env AZURE_AUTHORITY_HOST", self.environ["AZURE_AUTHORITY_HOST"])
+        return Finding("authority", "default", "login.microsoftonline.com (the public cloud)")
 
 
 def _maybe_interpolated(text: str, environ: Mapping[str, str]) -> str:
