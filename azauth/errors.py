@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 from azure.core.exceptions import ClientAuthenticationError
 
+from ._troubleshooting import see
+
 __all__ = [
     "AuthenticationRequiredError",
     "ClientAuthenticationError",
@@ -61,14 +63,16 @@ class ConfigProblem:
 class ConfigError(ValueError):
     """A configuration document is invalid; :attr:`problems` lists every problem found, not just the first.
 
-    Its text is one line per problem, ``auth.yaml:12:9: profiles.app.credentials[1].client_id: message``.
+    Its text is one line per problem, ``auth.yaml:12:9: profiles.app.credentials[1].client_id: message``, and a
+    last line pointing to the troubleshooting guide.
     """
 
     def __init__(self, problems: Sequence[ConfigProblem]) -> None:
         self.problems: tuple[ConfigProblem, ...] = tuple(problems)
         count = len(self.problems)
         header = "invalid configuration" + (f" ({count} problems)" if count > 1 else "")
-        super().__init__(header + ":\n" + "\n".join(f"  {problem}" for problem in self.problems))
+        lines = [f"  {problem}" for problem in self.problems]
+        super().__init__(header + ":\n" + "\n".join(lines) + f"\n{see('invalid-configuration')}")
 
 
 class ConfigWarning(UserWarning):

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .._troubleshooting import see
 from ..errors import ConfigError, ConfigProblem, ConfigWarning
 from ._locations import FieldPath, Locator, Severity, format_path
 from .models import (
@@ -98,7 +99,8 @@ def warn_unknown_env_variables(environ: Mapping[str, str]) -> None:
     import warnings
 
     for name, suggestion in unknown_env_variables(environ):
-        warnings.warn(unknown_env_message(name, suggestion), ConfigWarning, stacklevel=4)
+        message = f"{unknown_env_message(name, suggestion)} ({see('unknown-azauth-variable')})"
+        warnings.warn(message, ConfigWarning, stacklevel=4)
 
 
 # -------------------------------------------------------------------------------------------- checking

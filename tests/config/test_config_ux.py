@@ -93,7 +93,7 @@ def test_an_unknown_azauth_variable_is_a_warning_when_building() -> None:
     assert messages == [
         "AZAUTH_DEFAULTPROFILE matches no azauth setting (did you mean AZAUTH_DEFAULT_PROFILE?); it is ignored."
         " Known: AZAUTH_CONFIG, AZAUTH_PROFILE, AZAUTH_VERSION, AZAUTH_DEFAULT_PROFILE, AZAUTH_DEFAULTS__*,"
-        " AZAUTH_PROFILES__*"
+        " AZAUTH_PROFILES__* (troubleshooting: docs/troubleshooting.md#unknown-azauth-variable)"
     ]
 
 
