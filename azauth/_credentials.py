@@ -3,30 +3,46 @@
 from __future__ import annotations
 
 from ._core.authorization_code import AuthorizationCodeCore
+from ._core.azure_cli import AzureCliCore
+from ._core.azure_developer_cli import AzureDeveloperCliCore
 from ._core.azure_pipelines import AzurePipelinesCore
+from ._core.azure_powershell import AzurePowerShellCore
 from ._core.certificate import CertificateCore
 from ._core.chained import ChainedCore
 from ._core.client_assertion import ClientAssertionCore
 from ._core.client_secret import ClientSecretCore
+from ._core.default import DefaultCore
+from ._core.device_code import DeviceCodeCore
 from ._core.environment import EnvironmentCore
+from ._core.interactive_browser import InteractiveBrowserCore
 from ._core.managed_identity import ManagedIdentityCore
 from ._core.on_behalf_of import OnBehalfOfCore
+from ._core.shared_token_cache import SharedTokenCacheCore
 from ._core.unavailable import UnavailableCore
 from ._core.username_password import UsernamePasswordCore
+from ._core.visual_studio_code import VisualStudioCodeCore
 from ._core.workload_identity import WorkloadIdentityCore
-from ._io.sync import SyncCredential
+from ._io.sync import SyncCredential, SyncUserCredential
 
 __all__ = [
     "AuthorizationCodeCredential",
+    "AzureCliCredential",
+    "AzureDeveloperCliCredential",
     "AzurePipelinesCredential",
+    "AzurePowerShellCredential",
     "CertificateCredential",
     "ChainedTokenCredential",
     "ClientAssertionCredential",
     "ClientSecretCredential",
+    "DefaultAzureCredential",
+    "DeviceCodeCredential",
     "EnvironmentCredential",
+    "InteractiveBrowserCredential",
     "ManagedIdentityCredential",
     "OnBehalfOfCredential",
+    "SharedTokenCacheCredential",
     "UsernamePasswordCredential",
+    "VisualStudioCodeCredential",
     "WorkloadIdentityCredential",
 ]
 
@@ -55,6 +71,22 @@ class AzurePipelinesCredential(AzurePipelinesCore, SyncCredential):
     __doc__ = AzurePipelinesCore.__doc__
 
 
+class AzureCliCredential(AzureCliCore, SyncCredential):
+    __doc__ = AzureCliCore.__doc__
+
+
+class AzureDeveloperCliCredential(AzureDeveloperCliCore, SyncCredential):
+    __doc__ = AzureDeveloperCliCore.__doc__
+
+
+class AzurePowerShellCredential(AzurePowerShellCore, SyncCredential):
+    __doc__ = AzurePowerShellCore.__doc__
+
+
+class VisualStudioCodeCredential(VisualStudioCodeCore, SyncCredential):
+    __doc__ = VisualStudioCodeCore.__doc__
+
+
 class EnvironmentCredential(EnvironmentCore, SyncCredential):
     __doc__ = EnvironmentCore.__doc__
 
@@ -63,7 +95,7 @@ class OnBehalfOfCredential(OnBehalfOfCore, SyncCredential):
     __doc__ = OnBehalfOfCore.__doc__
 
 
-class UsernamePasswordCredential(UsernamePasswordCore, SyncCredential):
+class UsernamePasswordCredential(UsernamePasswordCore, SyncUserCredential):
     __doc__ = UsernamePasswordCore.__doc__
 
 
@@ -77,3 +109,19 @@ class ManagedIdentityCredential(ManagedIdentityCore, SyncCredential):
 
 class UnavailableCredential(UnavailableCore, SyncCredential):
     __doc__ = UnavailableCore.__doc__
+
+
+class DefaultAzureCredential(DefaultCore, SyncCredential):
+    __doc__ = DefaultCore.__doc__
+
+
+class InteractiveBrowserCredential(InteractiveBrowserCore, SyncUserCredential):
+    __doc__ = InteractiveBrowserCore.__doc__
+
+
+class DeviceCodeCredential(DeviceCodeCore, SyncUserCredential):
+    __doc__ = DeviceCodeCore.__doc__
+
+
+class SharedTokenCacheCredential(SharedTokenCacheCore, SyncCredential):
+    __doc__ = SharedTokenCacheCore.__doc__

@@ -11,11 +11,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
+from .authentication_record import AuthenticationRecord
 from .cache_options import TokenCachePersistenceOptions
 
 __all__ = [
     "AdditionallyAllowedTenants",
     "AssertionFunc",
+    "AuthRecord",
     "AuthorityHost",
     "AuthorizationCode",
     "AzureArcKeyDirectory",
@@ -26,10 +28,34 @@ __all__ = [
     "ClientAssertionFunc",
     "ClientId",
     "ClientSecret",
+    "DefaultInteractiveBrowserClientId",
+    "DefaultInteractiveBrowserTenantId",
+    "DefaultManagedIdentityClientId",
+    "DefaultSharedCacheTenantId",
+    "DefaultSharedCacheUsername",
+    "DefaultVisualStudioCodeTenantId",
+    "DefaultWorkloadIdentityClientId",
+    "DefaultWorkloadIdentityTenantId",
+    "DeveloperProcessTimeout",
+    "DeviceCodeTimeout",
+    "DisableAutomaticAuthentication",
     "DisableInstanceDiscovery",
     "EnableSupportLogging",
+    "ExcludeAzureCli",
+    "ExcludeAzureDeveloperCli",
+    "ExcludeAzurePowerShell",
+    "ExcludeEnvironment",
+    "ExcludeInteractiveBrowser",
+    "ExcludeManagedIdentity",
+    "ExcludeSharedTokenCache",
+    "ExcludeVisualStudioCode",
+    "ExcludeWorkloadIdentity",
     "ImdsProbe",
     "ImdsProbeTimeout",
+    "InteractiveClientId",
+    "InteractiveRedirectUri",
+    "InteractiveTimeout",
+    "LoginHint",
     "ManagedIdentityClientId",
     "ManagedIdentityConfig",
     "ManagedIdentityDeadline",
@@ -37,16 +63,24 @@ __all__ = [
     "OptionalClientSecret",
     "OptionalTenantId",
     "Param",
+    "ProcessTimeout",
+    "PromptCallback",
     "RedirectUri",
+    "RequireTokenCredentialsVariable",
     "SendCertificateChain",
     "ServiceConnectionId",
+    "SharedCacheTenantId",
+    "SharedCacheUsername",
+    "Subscription",
     "SystemAccessToken",
     "TenantId",
     "TokenFilePath",
+    "ToolTenantId",
     "UserAssertion",
     "UserPassword",
     "UserTenantId",
     "Username",
+    "VisualStudioCodeTenantId",
 ]
 
 
@@ -202,4 +236,161 @@ AzureArcKeyDirectory = Annotated[
         "The Azure Arc agent's token directory: the only place a challenge's key file is read from. Default:"
         " /var/opt/azcmagent/tokens on Linux, %ProgramData%\\AzureConnectedMachineAgent\\Tokens on Windows."
     ),
+]
+
+
+def _exclude(what: str, default: bool) -> Param:
+    return Param(
+        f"Whether to exclude {what} from DefaultAzureCredential. Default: {str(default).lower()}, unless"
+        " AZURE_TOKEN_CREDENTIALS selects otherwise (an explicit value wins over the variable)."
+    )
+
+
+ExcludeEnvironment = Annotated[bool | None, _exclude("a service principal configured by environment variables", False)]
+ExcludeWorkloadIdentity = Annotated[bool | None, _exclude("the workload identity", False)]
+ExcludeManagedIdentity = Annotated[bool | None, _exclude("managed identity", False)]
+ExcludeSharedTokenCache = Annotated[bool | None, _exclude("the shared token cache", False)]
+ExcludeAzureCli = Annotated[bool | None, _exclude("the Azure CLI", False)]
+ExcludeAzurePowerShell = Annotated[bool | None, _exclude("Azure PowerShell", False)]
+ExcludeAzureDeveloperCli = Annotated[bool | None, _exclude("the Azure Developer CLI", False)]
+ExcludeVisualStudioCode = Annotated[bool | None, _exclude("the stored credential from VS Code", True)]
+ExcludeInteractiveBrowser = Annotated[bool | None, _exclude("interactive browser authentication", True)]
+DefaultManagedIdentityClientId = Annotated[
+    str | None,
+    Param(
+        "The client ID of a user-assigned managed identity. Defaults to the AZURE_CLIENT_ID environment variable;"
+        " without either, the system-assigned identity is used."
+    ),
+]
+DefaultWorkloadIdentityClientId = Annotated[
+    str | None,
+    Param(
+        "The client ID of an identity assigned to the pod. Defaults to managed_identity_client_id when given,"
+        " else the AZURE_CLIENT_ID environment variable."
+    ),
+]
+DefaultWorkloadIdentityTenantId = Annotated[
+    str | None,
+    Param("Preferred tenant for WorkloadIdentityCredential. Defaults to the AZURE_TENANT_ID environment variable."),
+]
+DefaultInteractiveBrowserTenantId = Annotated[
+    str | None,
+    Param(
+        "Tenant ID to use when authenticating a user through InteractiveBrowserCredential. Defaults to the"
+        " AZURE_TENANT_ID environment variable; if unspecified, users authenticate in their home tenants."
+    ),
+]
+DefaultInteractiveBrowserClientId = Annotated[
+    str | None,
+    Param(
+        "The client ID used by InteractiveBrowserCredential. If not specified, users authenticate to an Azure"
+        " development application."
+    ),
+]
+DefaultSharedCacheUsername = Annotated[
+    str | None,
+    Param("Preferred username for SharedTokenCacheCredential. Defaults to the AZURE_USERNAME environment variable."),
+]
+DefaultSharedCacheTenantId = Annotated[
+    str | None,
+    Param("Preferred tenant for SharedTokenCacheCredential. Defaults to the AZURE_TENANT_ID environment variable."),
+]
+DefaultVisualStudioCodeTenantId = Annotated[
+    str | None,
+    Param(
+        "Tenant ID to use when authenticating with VisualStudioCodeCredential. Defaults to the tenant of the VS"
+        " Code Azure Resources extension's sign-in, else 'organizations'."
+    ),
+]
+DeveloperProcessTimeout = Annotated[
+    float,
+    Param(
+        "Seconds the developer credentials that run a program (Azure CLI, Azure PowerShell, Azure Developer CLI)"
+        " may wait for it (default 10)."
+    ),
+]
+RequireTokenCredentialsVariable = Annotated[
+    bool,
+    Param(
+        "Require the AZURE_TOKEN_CREDENTIALS environment variable (dev, prod or a credential's name); without it"
+        " DefaultAzureCredential raises ValueError."
+    ),
+]
+ToolTenantId = Annotated[
+    str,
+    Param(
+        "Optional tenant to include in the token request; by default the tool's own (the signed-in account's) tenant."
+    ),
+]
+Subscription = Annotated[
+    str | None,
+    Param(
+        "The name or ID of a subscription (Azure CLI's --subscription). Set this to acquire tokens for an account"
+        " other than the Azure CLI's current account."
+    ),
+]
+ProcessTimeout = Annotated[
+    float,
+    Param(
+        "Seconds to wait for the tool to answer (default 10). After that the tool and every process it started"
+        " are stopped and the credential is unavailable."
+    ),
+]
+VisualStudioCodeTenantId = Annotated[
+    str | None,
+    Param(
+        "A Microsoft Entra tenant ID. Defaults to the tenant in the authentication record of VS Code's Azure"
+        " Resources extension."
+    ),
+]
+InteractiveClientId = Annotated[
+    str,
+    Param(
+        "Client ID of the Microsoft Entra application users sign in to. Default: the Azure development application"
+        " (04b07795-8ddb-461a-bbee-02f9e1bf7b46); register your own for production."
+    ),
+]
+LoginHint = Annotated[
+    str | None, Param("A username suggestion to pre-fill the sign-in page's username field; the user may pick another.")
+]
+InteractiveRedirectUri = Annotated[
+    str | None,
+    Param(
+        "The redirect URI registered for client_id, e.g. 'http://localhost:8400' (a loopback URL with a port); the"
+        " credential listens there. Default: http://localhost on a free port."
+    ),
+]
+InteractiveTimeout = Annotated[float, Param("Seconds to wait for the user to complete authentication (default 300).")]
+DeviceCodeTimeout = Annotated[
+    float | None,
+    Param("Seconds to wait for the user to authenticate. Default: the device code's lifetime (about 15 minutes)."),
+]
+PromptCallback = Annotated[
+    Callable[..., object] | None,
+    Param(
+        "Called with (verification_uri, user_code, expires_on) to tell the user how to sign in; the async credential"
+        " also accepts a coroutine function. Default: print Microsoft Entra ID's message."
+    ),
+]
+AuthRecord = Annotated[
+    AuthenticationRecord | None,
+    Param(
+        "The AuthenticationRecord a previous authenticate() returned: the account the credential signs in silently"
+        " (from the persistent cache) before asking the user."
+    ),
+]
+DisableAutomaticAuthentication = Annotated[
+    bool,
+    Param(
+        "Raise AuthenticationRequiredError instead of asking the user when interaction would be needed; call"
+        " authenticate() to sign in."
+    ),
+]
+SharedCacheUsername = Annotated[
+    str | None,
+    Param("Username (typically an email address) of the cached account to use, when the cache holds several."),
+]
+SharedCacheTenantId = Annotated[
+    str | None,
+    Param("Home tenant of the cached account to use, when the cache holds several; tokens come from 'organizations'."),
 ]

@@ -23,26 +23,32 @@ from .persistence import PersistedKey, PersistenceSettings, TokenStore, persiste
 from .runtime import check_runtime_options
 from .token_cache import CacheEntry, CacheKey, refresh_due
 
-__all__ = ["CORE_TYPES", "CredentialCore", "TokenRequest", "within_credential_chain"]
+__all__ = ["CORE_TYPES", "CredentialCore", "TokenRequest", "within_credential_chain", "within_default_credential"]
 
 _LOGGER = logging.getLogger("azauth")
 
 within_credential_chain: ContextVar[bool] = ContextVar("within_credential_chain", default=False)
 """True while a chain asks its members: their failures are logged at DEBUG, the chain reports them."""
 
+within_default_credential: ContextVar[bool] = ContextVar("within_default_credential", default=False)
+"""True while DefaultAzureCredential asks its members: a developer tool that ran but gave no token is then
+unavailable (the chain moves on) rather than an authentication error, as in azure-identity."""
+
 CORE_TYPES: dict[str, type[CredentialCore]] = {}
 """Every credential core by its configuration ``type`` name; the config layer derives its models from it."""
 
 
 class TokenRequest:
-    """One token request's options, with the tenant already resolved."""
+    """One token request's options, with the tenant already resolved; ``interactive``: the user asked to sign in
+    (``authenticate()``), so no cached or silently refreshed token will do."""
 
-    __slots__ = ("claims", "enable_cae", "tenant")
+    __slots__ = ("claims", "enable_cae", "interactive", "tenant")
 
-    def __init__(self, tenant: str, claims: str | None, enable_cae: bool) -> None:
+    def __init__(self, tenant: str, claims: str | None, enable_cae: bool, interactive: bool = False) -> None:
         self.tenant = tenant
         self.claims = claims
         self.enable_cae = enable_cae
+        self.interactive = interactive
 
 
 class CredentialCore:
@@ -74,6 +80,8 @@ class CredentialCore:
 
     # provided by the driver mixin -------------------------------------------------------------
     _clock: Callable[[], float]
+    _credentials_module: ClassVar[str]
+    """The module holding this mode's public classes (a chain builds its members from it)."""
 
     def _default_environ(self) -> Mapping[str, str]:
         raise NotImplementedError
@@ -126,6 +134,11 @@ class CredentialCore:
             "tenant_id": getattr(self, "_tenant_id", None),
             "client_id": getattr(self, "_client_id", None),
         }
+
+    def unavailable_reason(self) -> str | None:
+        """Why this credential cannot answer a token request, decided without network or process (a one-line
+        reason), or ``None`` when it might answer. A chain skips a member that gives a reason."""
+        return None
 
     # the token flow -------------------------------------------------------------------------
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
@@ -190,19 +203,25 @@ class CredentialCore:
         key: CacheKey | None,
         method: str,
     ) -> Flow[CacheEntry]:
-        """Request a new token, cache it, and keep serving a still-valid token when a refresh fails."""
+        """Request a new token, cache it, and keep serving a still-valid token when a refresh fails.
+
+        ``method`` ``"authenticate"`` is a user's request to sign in: no cached token will do
+        (``TokenRequest.interactive``).
+        """
         name = type(self).__name__
+        interactive = method == "authenticate"
         in_chain = within_credential_chain.get()
-        stale = self._cached(key, claims, until_expiry=True)
+        stale = None if interactive else self._cached(key, claims, until_expiry=True)
         store: TokenStore | None = None
         try:
             validate_scopes(scopes, method=method)
-            request = TokenRequest(self.resolve_tenant(tenant_id), claims or None, bool(enable_cae))
+            request = TokenRequest(self.resolve_tenant(tenant_id), claims or None, bool(enable_cae), interactive)
             stored_key = None if self._persistence is None or key is None else self._persisted_key(scopes, request)
             if stored_key is not None:
                 store = yield from self._token_store(request.enable_cae)  # consulted on a miss only
             if store is not None and stored_key is not None and key is not None:
-                found = None if request.claims else (yield Blocking(store.lookup, (stored_key, self._clock())))
+                skip = request.claims or request.interactive
+                found = None if skip else (yield Blocking(store.lookup, (stored_key, self._clock())))
                 if found is not None:
                     entry = CacheEntry(found, self._clock())
                     self._tokens[key] = entry
@@ -233,6 +252,21 @@ class CredentialCore:
                 _LOGGER.warning("%s.%s could not persist the token: %s", name, method, type(exc).__name__)
         _LOGGER.log(logging.DEBUG if in_chain else logging.INFO, "%s.%s succeeded", name, method)
         return entry
+
+    def _request_flow(
+        self,
+        scopes: tuple[str, ...],
+        claims: str | None,
+        tenant_id: str | None,
+        enable_cae: bool,
+        key: CacheKey | None,
+        method: str,
+        extra: Mapping[str, Any] | None,
+    ) -> Flow[CacheEntry]:
+        """The flow behind one ``get_token`` (``extra``: its other keywords) or ``get_token_info`` (``extra``: its
+        ``options``) that the cache could not answer; :meth:`_acquire_flow` unless the credential passes the
+        caller's arguments on (a chain)."""
+        return self._acquire_flow(scopes, claims, tenant_id, enable_cae, key, method)
 
     def _persisted_key(self, scopes: tuple[str, ...], request: TokenRequest) -> PersistedKey | None:
         """Where this request's token lives in the persistent cache; ``None``: the token isn't persisted.

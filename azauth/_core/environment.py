@@ -142,6 +142,9 @@ class EnvironmentCore(CredentialCore, config_type="environment"):
     def _cache_scope(self) -> str | None:
         return self._inner._cache_scope() if self._inner is not None else None
 
+    def unavailable_reason(self) -> str | None:
+        return (self._unavailable or "EnvironmentCredential is not configured") if self._inner is None else None
+
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
         if self._inner is None:
             raise unavailable(self._unavailable or "EnvironmentCredential is not configured")

@@ -40,6 +40,11 @@ __all__ = ["ManagedIdentityCore", "read_arc_key"]
 TROUBLESHOOT = "https://aka.ms/azsdk/python/identity/managedidentitycredential/troubleshoot"
 MAX_TOKEN_FILE_BYTES = 64 * 1024
 _DEFAULTS = Policy()
+NO_HOST = (
+    "ManagedIdentityCredential: no managed identity endpoint found. The target Azure platform could not"
+    " be determined from environment variables (IDENTITY_ENDPOINT is set without IDENTITY_HEADER or"
+    f" IMDS_ENDPOINT). Visit {TROUBLESHOOT} to troubleshoot this issue."
+)
 
 
 def default_arc_key_directory(environ: Mapping[str, str]) -> str | None:
@@ -148,6 +153,11 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
             identity.kind: identity.value if identity.user_assigned else None,
         }
 
+    def unavailable_reason(self) -> str | None:
+        if self._host is None:
+            return NO_HOST
+        return None
+
     def resolve_tenant(self, requested: str | None) -> str:
         return ""  # managed identity ignores tenant_id, as azure-identity does
 
@@ -157,11 +167,7 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
     def token_flow(self, scopes: tuple[str, ...], request: TokenRequest) -> Flow[AccessTokenInfo]:
         host = self._host
         if host is None:
-            raise unavailable(
-                "ManagedIdentityCredential: no managed identity endpoint found. The target Azure platform could not"
-                " be determined from environment variables (IDENTITY_ENDPOINT is set without IDENTITY_HEADER or"
-                f" IMDS_ENDPOINT). Visit {TROUBLESHOOT} to troubleshoot this issue."
-            )
+            raise unavailable(NO_HOST)
         if host.kind == "workload_identity":
             scopes_to_resource(scopes)  # one scope, as on every other host
             assert self._workload is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from azure.core.credentials import AccessTokenInfo
 
 from .._protocol.token_reply import RedactedAccessToken
@@ -38,6 +40,16 @@ class CacheEntry:
         self.token = RedactedAccessToken(info.token, info.expires_on)
         self.expires_on = info.expires_on
         self.refresh_at = min(max(refresh_due(info), now + RETRY_DELAY), float(info.expires_on))
+
+    @classmethod
+    def forwarded(cls, answer: Any) -> CacheEntry:
+        """A member's answer (``AccessToken`` or ``AccessTokenInfo``) that a chain passes on untouched: both
+        ``token`` and ``info`` are that object. Never cached."""
+        entry = cls.__new__(cls)
+        entry.info = entry.token = answer
+        entry.expires_on = answer.expires_on
+        entry.refresh_at = float("-inf")
+        return entry
 
     def postpone_refresh(self, now: float) -> None:
         """After a failed refresh: keep serving this token, and try again in ``RETRY_DELAY`` seconds."""

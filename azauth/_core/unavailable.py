@@ -27,6 +27,9 @@ class UnavailableCore(CredentialCore):
     def _repr_fields(self) -> dict[str, object]:
         return {"credential": self._credential_name}
 
+    def unavailable_reason(self) -> str | None:
+        return f"{self._credential_name} could not be created: {self._reason}"
+
     def _acquire_flow(
         self,
         scopes: tuple[str, ...],
@@ -36,7 +39,7 @@ class UnavailableCore(CredentialCore):
         key: CacheKey | None,
         method: str,
     ) -> Flow[CacheEntry]:
-        raise unavailable(f"{self._credential_name} could not be created: {self._reason}")
+        raise unavailable(self.unavailable_reason() or "")
         yield  # a generator, like every flow
 
     def _child_credentials(self) -> tuple[Any, ...]:

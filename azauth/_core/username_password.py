@@ -24,7 +24,8 @@ from ..params import (
     UserPassword,
     UserTenantId,
 )
-from .base import CredentialCore, TokenRequest
+from .base import TokenRequest
+from .interactive import UserSignInCore
 from .persistence import PersistedKey, TokenStore
 from .runtime import RuntimeOptions
 from .secret import SecretValue
@@ -39,7 +40,7 @@ DEPRECATION = (
 )
 
 
-class UsernamePasswordCore(CredentialCore, config_type="username_password"):
+class UsernamePasswordCore(UserSignInCore, config_type="username_password"):
     """Authenticates a user with a username and password.
 
     In general, Microsoft doesn't recommend this kind of authentication, because it's less secure than other
@@ -115,7 +116,7 @@ class UsernamePasswordCore(CredentialCore, config_type="username_password"):
         refresh = None
         if store is not None and isinstance(key, UserTokenKey):
             refresh = yield Blocking(store.read, (key.refresh_token,))
-        if refresh:
+        if refresh and not request.interactive:  # authenticate() signs in with the password
             try:
                 reply = yield from user_grants.refresh_token(
                     url,
@@ -144,4 +145,5 @@ class UsernamePasswordCore(CredentialCore, config_type="username_password"):
             now=self._clock,
             claims=claims,
         )
+        self._remember(reply)
         return reply.info, reply

@@ -150,6 +150,14 @@ class WorkloadIdentityCore(CredentialCore, config_type="workload_identity"):
     def _repr_fields(self) -> dict[str, object]:
         return {**super()._repr_fields(), "token_file_path": self._token_file_path}
 
+    def unavailable_reason(self) -> str | None:
+        if self._token_file is None and not os.path.isfile(self._token_file_path):  # before the first read only
+            return (
+                f"WorkloadIdentityCredential: the token file {self._token_file_path!r} (token_file_path or"
+                " AZURE_FEDERATED_TOKEN_FILE) does not exist: is the service account token volume mounted?"
+            )
+        return None
+
     def _read(self, force: bool) -> TokenFile:
         self._token_file = read_token_file(self._token_file_path, self._token_file, self._clock(), force=force)
         return self._token_file

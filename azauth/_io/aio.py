@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
@@ -13,12 +14,28 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOpt
 from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
-from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
+from .._protocol.steps import (
+    Blocking,
+    Delegate,
+    Flow,
+    ListenForRedirect,
+    OpenBrowser,
+    ProcessOutputTooLarge,
+    ProcessResult,
+    Prompt,
+    RunProcess,
+    Send,
+    Sleep,
+    Step,
+)
+from ..authentication_record import AuthenticationRecord
+from .interactive import open_browser, print_prompt, start_listener
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
+from .processes import group_options, kill_group, timeout_message
 from .tls_pin import check_pinned_certificate
 
-__all__ = ["AsyncCredential", "AsyncSender", "arun"]
+__all__ = ["AsyncCredential", "AsyncSender", "AsyncUserCredential", "arun"]
 
 T = TypeVar("T")
 _time = time.time
@@ -83,6 +100,15 @@ class AsyncSender:
             return None
         if isinstance(step, RunProcess):
             return await arun_process(step)
+        if isinstance(step, ListenForRedirect):
+            return await asyncio.to_thread(start_listener, step)
+        if isinstance(step, OpenBrowser):
+            return await asyncio.to_thread(open_browser, step)
+        if isinstance(step, Prompt):
+            result = print_prompt(step)  # a plain function or a coroutine function
+            if inspect.isawaitable(result):
+                await result
+            return None
         raise TypeError(f"unknown step {step!r}")
 
     async def open(self) -> None:
@@ -94,15 +120,19 @@ class AsyncSender:
             await pipeline.__aexit__(None, None, None)
 
 
-async def adelegate(step: Delegate) -> AccessTokenInfo:
+async def adelegate(step: Delegate) -> Any:
     credential = step.credential
-    if hasattr(credential, "get_token_info"):
-        return await credential.get_token_info(*step.scopes, options=step.options)  # type: ignore[no-any-return]
+    if step.method == "get_token":
+        return await credential.get_token(*step.scopes, **step.options)
+    if step.method == "get_token_info" or hasattr(credential, "get_token_info"):
+        return await credential.get_token_info(*step.scopes, options=step.options)
     token = await credential.get_token(*step.scopes, **step.options)
     return AccessTokenInfo(token.token, token.expires_on)
 
 
 async def arun_process(step: RunProcess) -> ProcessResult:
+    """Run ``step``'s program under asyncio in a process group of its own, reading at most ``max_output`` bytes
+    of each stream; on timeout, excess output or cancellation the whole group is killed and the child reaped."""
     process = await asyncio.create_subprocess_exec(
         *step.argv,
         stdin=asyncio.subprocess.DEVNULL,
@@ -110,18 +140,47 @@ async def arun_process(step: RunProcess) -> ProcessResult:
         stderr=asyncio.subprocess.PIPE,
         env=dict(step.env) if step.env is not None else None,
         cwd=step.cwd,
+        **group_options(),
     )
+    assert process.stdout is not None and process.stderr is not None
+    program = step.argv[0]
+
+    async def communicate() -> tuple[bytes, bytes, int]:
+        assert process.stdout is not None and process.stderr is not None
+        stdout, stderr = await asyncio.gather(
+            _read_bounded(process.stdout, step.max_output, program),
+            _read_bounded(process.stderr, step.max_output, program),
+        )
+        return stdout, stderr, await process.wait()
+
     try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), step.timeout)
-    except asyncio.TimeoutError:
-        process.kill()
-        await process.wait()
-        raise TimeoutError(f"{step.argv[0]} did not finish within {step.timeout} seconds") from None
-    return ProcessResult(process.returncode or 0, stdout.decode(errors="replace"), stderr.decode(errors="replace"))
+        stdout, stderr, returncode = await asyncio.wait_for(communicate(), step.timeout)
+    except BaseException as exc:
+        kill_group(process.pid)
+        await asyncio.shield(process.wait())
+        if isinstance(exc, asyncio.TimeoutError):
+            raise TimeoutError(timeout_message(program, step.timeout)) from None
+        raise
+    return ProcessResult(returncode, stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace"))
+
+
+async def _read_bounded(stream: asyncio.StreamReader, limit: int, program: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await stream.read(65536)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise ProcessOutputTooLarge(f"{program} wrote more than {limit} bytes")
+        chunks.append(chunk)
 
 
 class AsyncCredential(CredentialCore):
     """Async ``get_token`` / ``get_token_info`` over a core: cache hit path, per-key single flight, close."""
+
+    _credentials_module = "azauth.aio._credentials"
 
     _locks: dict[CacheKey, asyncio.Lock]
     _locks_loop: asyncio.AbstractEventLoop | None = None
@@ -166,7 +225,7 @@ class AsyncCredential(CredentialCore):
             entry = self._tokens.get((scopes, tenant_id, enable_cae))
             if entry is not None and _time() < entry.refresh_at:
                 return entry.token
-        return (await self._obtain(scopes, claims, tenant_id, enable_cae, "get_token")).token
+        return (await self._obtain(scopes, claims, tenant_id, enable_cae, "get_token", kwargs)).token
 
     async def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
         """Asynchronously request an access token for `scopes`, with additional properties.
@@ -186,7 +245,7 @@ class AsyncCredential(CredentialCore):
             entry = self._tokens.get((scopes, tenant_id, enable_cae))
             if entry is not None and _time() < entry.refresh_at:
                 return entry.info
-        return (await self._obtain(scopes, claims, tenant_id, enable_cae, "get_token_info")).info
+        return (await self._obtain(scopes, claims, tenant_id, enable_cae, "get_token_info", options)).info
 
     async def _obtain(
         self,
@@ -195,10 +254,13 @@ class AsyncCredential(CredentialCore):
         tenant_id: str | None,
         enable_cae: bool,
         method: str,
+        extra: Mapping[str, Any] | None = None,
     ) -> CacheEntry:
         key = self._cache_key(scopes, tenant_id, enable_cae)
         if key is None:
-            return await arun(self._acquire_flow(scopes, claims, tenant_id, enable_cae, None, method), self._sender)
+            return await arun(
+                self._request_flow(scopes, claims, tenant_id, enable_cae, None, method, extra), self._sender
+            )
         loop = asyncio.get_running_loop()
         if loop is not self._locks_loop:  # an asyncio.Lock may be bound to the loop it was used in
             self._locks, self._locks_loop = {}, loop
@@ -211,7 +273,9 @@ class AsyncCredential(CredentialCore):
             entry = self._cached(key, claims)
             if entry is not None:
                 return entry
-            return await arun(self._acquire_flow(scopes, claims, tenant_id, enable_cae, key, method), self._sender)
+            return await arun(
+                self._request_flow(scopes, claims, tenant_id, enable_cae, key, method, extra), self._sender
+            )
 
     async def close(self) -> None:
         """Close the credential's transport session (and, for a chain, every credential in it)."""
@@ -233,3 +297,37 @@ class AsyncCredential(CredentialCore):
 
     async def __aexit__(self, *args: Any) -> None:
         await self.close()
+
+
+class AsyncUserCredential(AsyncCredential):
+    """AsyncCredential plus ``authenticate()``, for the credentials a user signs in with."""
+
+    _authenticate_flow: Callable[..., Flow[AuthenticationRecord]]
+
+    async def authenticate(
+        self,
+        *,
+        scopes: Iterable[str] | None = None,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AuthenticationRecord:
+        """Interactively authenticate a user. This method will always generate a challenge to the user.
+
+        :keyword Iterable[str] scopes: scopes to request during authentication, such as those provided by
+          :func:`AuthenticationRequiredError.scopes`. If provided, successful authentication will cache an access token
+          for these scopes.
+        :keyword str claims: additional claims required in the token, such as those provided by
+          :func:`AuthenticationRequiredError.claims`
+        :keyword str tenant_id: optional tenant to include in the token request.
+        :keyword bool enable_cae: indicates whether to enable Continuous Access Evaluation (CAE) for the requested
+            token. Access tokens retrieved with CAE enabled will be cached separately from other tokens.
+            Defaults to False.
+        :return: An AuthenticationRecord containing the authenticated user's information.
+        :rtype: ~azauth.AuthenticationRecord
+        :raises ~azure.core.exceptions.ClientAuthenticationError: authentication failed. The error's ``message``
+          attribute gives a reason.
+        """
+        flow = self._authenticate_flow(scopes, claims, tenant_id, enable_cae)
+        return await arun(flow, self._sender)

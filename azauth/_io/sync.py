@@ -2,24 +2,42 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+import queue
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import IO, Any, TypeVar
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 
 from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
-from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
+from .._protocol.steps import (
+    Blocking,
+    Delegate,
+    Flow,
+    ListenForRedirect,
+    OpenBrowser,
+    ProcessOutputTooLarge,
+    ProcessResult,
+    Prompt,
+    RunProcess,
+    Send,
+    Sleep,
+    Step,
+)
+from ..authentication_record import AuthenticationRecord
+from .interactive import open_browser, print_prompt, start_listener
 from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, send_options, split_transport_options, to_reply
+from .processes import group_options, kill_group, timeout_message
 from .tls_pin import check_pinned_certificate
 
-__all__ = ["SyncCredential", "SyncSender", "run"]
+__all__ = ["SyncCredential", "SyncSender", "SyncUserCredential", "run"]
 
 T = TypeVar("T")
 _time = time.time
@@ -77,6 +95,17 @@ class SyncSender:
             return None
         if isinstance(step, RunProcess):
             return run_process(step)
+        if isinstance(step, ListenForRedirect):
+            return start_listener(step)
+        if isinstance(step, OpenBrowser):
+            return open_browser(step)
+        if isinstance(step, Prompt):
+            if inspect.isawaitable(result := print_prompt(step)):
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+                raise TypeError("prompt_callback of a sync credential returned an awaitable; pass a plain function")
+            return None
         raise TypeError(f"unknown step {step!r}")
 
     def open(self) -> None:
@@ -89,33 +118,91 @@ class SyncSender:
             pipeline.__exit__(None, None, None)
 
 
-def delegate(step: Delegate) -> AccessTokenInfo:
+def delegate(step: Delegate) -> Any:
     credential = step.credential
-    if hasattr(credential, "get_token_info"):
-        return credential.get_token_info(*step.scopes, options=step.options)  # type: ignore[no-any-return]
+    if step.method == "get_token":
+        return credential.get_token(*step.scopes, **step.options)
+    if step.method == "get_token_info" or hasattr(credential, "get_token_info"):
+        return credential.get_token_info(*step.scopes, options=step.options)
     token = credential.get_token(*step.scopes, **step.options)
     return AccessTokenInfo(token.token, token.expires_on)
 
 
 def run_process(step: RunProcess) -> ProcessResult:
+    """Run ``step``'s program in a process group of its own, reading at most ``max_output`` bytes of each
+    stream; on timeout, excess output or any interruption the whole group is killed and the child reaped."""
+    process = subprocess.Popen(
+        list(step.argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(step.env) if step.env is not None else None,
+        cwd=step.cwd,
+        **group_options(),
+    )
+    deadline = time.monotonic() + step.timeout
+    finished: queue.Queue[bool] = queue.Queue()
+    assert process.stdout is not None and process.stderr is not None
+    readers = [_BoundedReader(pipe, step.max_output, finished) for pipe in (process.stdout, process.stderr)]
     try:
-        done = subprocess.run(
-            list(step.argv),
-            capture_output=True,
-            text=True,
-            timeout=step.timeout,
-            env=dict(step.env) if step.env is not None else None,
-            cwd=step.cwd,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise TimeoutError(f"{step.argv[0]} did not finish within {step.timeout} seconds") from None
-    return ProcessResult(done.returncode, done.stdout, done.stderr)
+        for reader in readers:
+            reader.start()
+        for _ in readers:
+            try:
+                within_limit = finished.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError(timeout_message(step.argv[0], step.timeout)) from None
+            if not within_limit:
+                raise ProcessOutputTooLarge(f"{step.argv[0]} wrote more than {step.max_output} bytes")
+        try:
+            returncode = process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(timeout_message(step.argv[0], step.timeout)) from None
+    except BaseException:
+        kill_group(process.pid)
+        process.wait()
+        for reader in readers:
+            reader.join(1.0)
+        raise
+    finally:
+        for reader in readers:
+            if not reader.is_alive():  # a reader still blocked (a grandchild that left the group) keeps its pipe
+                reader.close()
+    return ProcessResult(returncode, readers[0].text(), readers[1].text())
+
+
+class _BoundedReader(threading.Thread):
+    """Reads one pipe to its end, or until more than ``limit`` bytes came; then reports on ``finished``."""
+
+    def __init__(self, pipe: IO[bytes], limit: int, finished: queue.Queue[bool]) -> None:
+        super().__init__(daemon=True)
+        self._pipe, self._limit, self._finished = pipe, limit, finished
+        self._chunks: list[bytes] = []
+
+    def run(self) -> None:
+        size = 0
+        try:
+            while size <= self._limit:
+                chunk = self._pipe.read1(65536)  # type: ignore[attr-defined]
+                if not chunk:
+                    break
+                self._chunks.append(chunk)
+                size += len(chunk)
+        except (OSError, ValueError):  # the pipe was closed under us: the process is being killed
+            pass
+        self._finished.put(size <= self._limit)
+
+    def text(self) -> str:
+        return b"".join(self._chunks).decode("utf-8", errors="replace")
+
+    def close(self) -> None:
+        self._pipe.close()
 
 
 class SyncCredential(CredentialCore):
     """Sync ``get_token`` / ``get_token_info`` over a core: cache hit path, per-key single flight, close."""
+
+    _credentials_module = "azauth._credentials"
 
     _locks: dict[CacheKey, threading.Lock]
 
@@ -159,7 +246,7 @@ class SyncCredential(CredentialCore):
             entry = self._tokens.get((scopes, tenant_id, enable_cae))
             if entry is not None and _time() < entry.refresh_at:
                 return entry.token
-        return self._obtain(scopes, claims, tenant_id, enable_cae, "get_token").token
+        return self._obtain(scopes, claims, tenant_id, enable_cae, "get_token", kwargs).token
 
     def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
         """Request an access token for `scopes`, with additional properties such as ``refresh_on``.
@@ -179,7 +266,7 @@ class SyncCredential(CredentialCore):
             entry = self._tokens.get((scopes, tenant_id, enable_cae))
             if entry is not None and _time() < entry.refresh_at:
                 return entry.info
-        return self._obtain(scopes, claims, tenant_id, enable_cae, "get_token_info").info
+        return self._obtain(scopes, claims, tenant_id, enable_cae, "get_token_info", options).info
 
     def _obtain(
         self,
@@ -188,10 +275,11 @@ class SyncCredential(CredentialCore):
         tenant_id: str | None,
         enable_cae: bool,
         method: str,
+        extra: Mapping[str, Any] | None = None,
     ) -> CacheEntry:
         key = self._cache_key(scopes, tenant_id, enable_cae)
         if key is None:
-            return run(self._acquire_flow(scopes, claims, tenant_id, enable_cae, None, method), self._sender)
+            return run(self._request_flow(scopes, claims, tenant_id, enable_cae, None, method, extra), self._sender)
         lock = self._locks.get(key) or self._locks.setdefault(key, threading.Lock())
         if lock.locked():  # a refresh is under way: a still-valid token is served meanwhile
             entry = self._cached(key, claims, until_expiry=True)
@@ -201,7 +289,7 @@ class SyncCredential(CredentialCore):
             entry = self._cached(key, claims)
             if entry is not None:
                 return entry
-            return run(self._acquire_flow(scopes, claims, tenant_id, enable_cae, key, method), self._sender)
+            return run(self._request_flow(scopes, claims, tenant_id, enable_cae, key, method, extra), self._sender)
 
     def close(self) -> None:
         """Close the credential's transport session (and, for a chain, every credential in it)."""
@@ -223,3 +311,37 @@ class SyncCredential(CredentialCore):
 
     def __exit__(self, *args: Any) -> None:
         self.close()
+
+
+class SyncUserCredential(SyncCredential):
+    """SyncCredential plus ``authenticate()``, for the credentials a user signs in with."""
+
+    _authenticate_flow: Callable[..., Flow[AuthenticationRecord]]
+
+    def authenticate(
+        self,
+        *,
+        scopes: Iterable[str] | None = None,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AuthenticationRecord:
+        """Interactively authenticate a user. This method will always generate a challenge to the user.
+
+        :keyword Iterable[str] scopes: scopes to request during authentication, such as those provided by
+          :func:`AuthenticationRequiredError.scopes`. If provided, successful authentication will cache an access token
+          for these scopes.
+        :keyword str claims: additional claims required in the token, such as those provided by
+          :func:`AuthenticationRequiredError.claims`
+        :keyword str tenant_id: optional tenant to include in the token request.
+        :keyword bool enable_cae: indicates whether to enable Continuous Access Evaluation (CAE) for the requested
+            token. Access tokens retrieved with CAE enabled will be cached separately from other tokens.
+            Defaults to False.
+        :return: An AuthenticationRecord containing the authenticated user's information.
+        :rtype: ~azauth.AuthenticationRecord
+        :raises ~azure.core.exceptions.ClientAuthenticationError: authentication failed. The error's ``message``
+          attribute gives a reason.
+        """
+        flow = self._authenticate_flow(scopes, claims, tenant_id, enable_cae)
+        return run(flow, self._sender)

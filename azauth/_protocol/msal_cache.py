@@ -185,22 +185,36 @@ def add_app_token(document: Document, key: AppTokenKey, info: AccessTokenInfo, n
 @dataclass(frozen=True, slots=True)
 class UserTokenKey:
     """What identifies a user's tokens in an msal cache: the account (by ``username``, as azure-identity's
-    ``get_accounts(username=...)``), the app, the tenant the token comes from (``realm``) and the scopes."""
+    ``get_accounts(username=...)``), the app, the tenant the token comes from (``realm``) and the scopes.
+
+    ``home_account_id`` narrows the account to the one an ``AuthenticationRecord`` names; ``account_source`` is
+    the grant msal records the account was added by."""
 
     environment: str
     client_id: str
     realm: str
     target: str
     username: str
+    home_account_id: str | None = None
+    account_source: str = "password"
 
     @classmethod
     def for_request(
-        cls, authority: str, client_id: str, tenant: str, scopes: tuple[str, ...], username: str
+        cls,
+        authority: str,
+        client_id: str,
+        tenant: str,
+        scopes: tuple[str, ...],
+        username: str,
+        *,
+        home_account_id: str | None = None,
+        account_source: str = "password",
     ) -> UserTokenKey:
-        return cls(environment_of(authority), client_id, tenant, " ".join(sorted(scopes)), username)
+        target = " ".join(sorted(scopes))
+        return cls(environment_of(authority), client_id, tenant, target, username, home_account_id, account_source)
 
     def _accounts(self, document: Document) -> set[str]:
-        """The home account ids of this key's username in this environment."""
+        """The home account ids of this key's username (and home account id, if given) in this environment."""
         wanted = self.username.lower()
         return {
             str(entry["home_account_id"])
@@ -209,6 +223,7 @@ class UserTokenKey:
             and entry.get("home_account_id")
             and str(entry.get("username", "")).lower() == wanted
             and str(entry.get("environment", "")).lower() == self.environment
+            and (self.home_account_id is None or entry.get("home_account_id") == self.home_account_id)
         }
 
     def _mine(self, entry: Any, kind: str, accounts: set[str]) -> bool:
@@ -296,7 +311,7 @@ class UserTokenKey:
             "local_account_id": record.local_account_id,
             "username": record.account.username or self.username,
             "authority_type": "ADFS" if realm == "adfs" else "MSSTS",
-            "account_source": "password",
+            "account_source": self.account_source,
         }
         if record.id_token:
             document.setdefault(ID_TOKEN, {})["-".join((home, env, ID_TOKEN, client, realm, "")).lower()] = {

@@ -9,13 +9,28 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenRequestOptions
     from azure.core.rest import HttpRequest
 
-__all__ = ["Blocking", "Delegate", "Flow", "ProcessResult", "Reply", "RunProcess", "Send", "Sleep", "Step"]
+__all__ = [
+    "Blocking",
+    "Delegate",
+    "Flow",
+    "ListenForRedirect",
+    "OpenBrowser",
+    "ProcessOutputTooLarge",
+    "ProcessResult",
+    "Prompt",
+    "RedirectListener",
+    "Reply",
+    "RunProcess",
+    "Send",
+    "Sleep",
+    "Step",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +90,24 @@ class ProcessResult:
 
 @dataclass(frozen=True, slots=True)
 class RunProcess:
-    """Run a program (no shell); the reply is a :class:`ProcessResult`.
+    """Run a program (no shell, stdin closed, in a process group of its own); the reply is a
+    :class:`ProcessResult`.
 
-    ``TimeoutError`` is thrown into the flow when it runs past ``timeout`` seconds and ``FileNotFoundError``
-    when the executable does not exist.
+    ``TimeoutError`` is thrown into the flow when it runs past ``timeout`` seconds, ``FileNotFoundError`` when
+    the executable does not exist and :class:`ProcessOutputTooLarge` when it writes more than ``max_output``
+    bytes to stdout or stderr. In each of these cases (and on cancellation) the driver kills the program's
+    whole process group and reaps it before the exception reaches the flow: nothing is left running.
     """
 
     argv: Sequence[str]
     timeout: float
     env: Mapping[str, str] | None = None
     cwd: str | None = None
+    max_output: int = 1 << 20
+
+
+class ProcessOutputTooLarge(Exception):
+    """A program run by :class:`RunProcess` wrote more than its ``max_output`` bytes (it has been killed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,16 +120,71 @@ class Blocking:
 
 @dataclass(frozen=True, slots=True)
 class Delegate:
-    """Ask another credential for a token; the reply is an ``AccessTokenInfo``.
+    """Ask another credential for a token; the async driver awaits the credential, the sync driver calls it.
 
-    The async driver awaits the credential; the sync driver calls it.
+    With ``method=None`` the reply is an ``AccessTokenInfo`` (``get_token_info``, else ``get_token``, converted).
+    With ``method="get_token"`` the driver calls ``get_token(*scopes, **options)``, with ``"get_token_info"``
+    ``get_token_info(*scopes, options=options)``, and the reply is what the credential returned, untouched.
     """
 
     credential: Any
     scopes: tuple[str, ...]
     options: TokenRequestOptions = field(default_factory=dict)  # type: ignore[assignment]
+    method: str | None = None
 
 
-Step = Send | Sleep | RunProcess | Blocking | Delegate
+@dataclass(frozen=True, slots=True)
+class OpenBrowser:
+    """Open ``url`` in the user's web browser through :mod:`webbrowser`; the reply is True when one was started.
+
+    ``browser`` is the ``BROWSER`` value of the credential's environment (``webbrowser.get`` syntax: a command with
+    ``%s``, a browser name, or several separated by ``os.pathsep``); ``None`` lets :mod:`webbrowser` choose.
+    """
+
+    url: str
+    browser: str | None = None
+
+
+class RedirectListener(Protocol):
+    """A loopback HTTP listener waiting for one OAuth redirect (the reply to :class:`ListenForRedirect`).
+
+    Neither method blocks: the listener serves requests in its own thread.
+    """
+
+    @property
+    def redirect_uri(self) -> str:
+        """The URI to give the authorization endpoint."""
+
+    def result(self) -> Mapping[str, str] | None:
+        """The redirect's parameters (``code`` and ``state``, or ``error``), or ``None`` while still waiting."""
+
+    def close(self) -> None:
+        """Stop listening (idempotent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListenForRedirect:
+    """Listen on ``host:port`` (``0``: a free port) for one redirect to ``path`` carrying ``state``; the reply is a
+    :class:`RedirectListener`. A request for another path, or with another state, gets a 400 and the listener
+    keeps waiting. ``redirect_host`` is the host name the redirect URI names (``localhost`` by default)."""
+
+    host: str
+    port: int
+    path: str
+    state: str
+    redirect_host: str = "localhost"
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """Tell the user how to sign in: ``callback(*args)`` (the async driver awaits it when it returns an awaitable),
+    or, without a callback, print ``message``; the reply is ``None``."""
+
+    callback: Callable[..., Any] | None
+    args: tuple[Any, ...]
+    message: str
+
+
+Step = Send | Sleep | RunProcess | Blocking | Delegate | OpenBrowser | ListenForRedirect | Prompt
 T = TypeVar("T")
 Flow = Generator[Step, Any, T]

@@ -170,11 +170,15 @@ def authorization_code(
     client: ClientAuth,
     now: Callable[[], float],
     claims: str | None = None,
+    code_verifier: str | None = None,
 ) -> Flow[UserTokenReply]:
-    """Redeem an authorization code (with ``offline_access``, so a refresh token comes back)."""
+    """Redeem an authorization code (with ``offline_access``, so a refresh token comes back); ``code_verifier`` is
+    the PKCE secret whose challenge the authorization request carried."""
     form = _form(
         "authorization_code", client_id, _with_user_scopes(scopes), claims, code=code, redirect_uri=redirect_uri
     )
+    if code_verifier is not None:
+        form["code_verifier"] = code_verifier
     client.apply(form, url)
     return (yield from _user_reply(url, form, now))
 

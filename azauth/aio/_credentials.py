@@ -3,30 +3,46 @@
 from __future__ import annotations
 
 from .._core.authorization_code import AuthorizationCodeCore
+from .._core.azure_cli import AzureCliCore
+from .._core.azure_developer_cli import AzureDeveloperCliCore
 from .._core.azure_pipelines import AzurePipelinesCore
+from .._core.azure_powershell import AzurePowerShellCore
 from .._core.certificate import CertificateCore
 from .._core.chained import ChainedCore
 from .._core.client_assertion import ClientAssertionCore
 from .._core.client_secret import ClientSecretCore
+from .._core.default import DefaultCore
+from .._core.device_code import DeviceCodeCore
 from .._core.environment import EnvironmentCore
+from .._core.interactive_browser import InteractiveBrowserCore
 from .._core.managed_identity import ManagedIdentityCore
 from .._core.on_behalf_of import OnBehalfOfCore
+from .._core.shared_token_cache import SharedTokenCacheCore
 from .._core.unavailable import UnavailableCore
 from .._core.username_password import UsernamePasswordCore
+from .._core.visual_studio_code import VisualStudioCodeCore
 from .._core.workload_identity import WorkloadIdentityCore
-from .._io.aio import AsyncCredential
+from .._io.aio import AsyncCredential, AsyncUserCredential
 
 __all__ = [
     "AuthorizationCodeCredential",
+    "AzureCliCredential",
+    "AzureDeveloperCliCredential",
     "AzurePipelinesCredential",
+    "AzurePowerShellCredential",
     "CertificateCredential",
     "ChainedTokenCredential",
     "ClientAssertionCredential",
     "ClientSecretCredential",
+    "DefaultAzureCredential",
+    "DeviceCodeCredential",
     "EnvironmentCredential",
+    "InteractiveBrowserCredential",
     "ManagedIdentityCredential",
     "OnBehalfOfCredential",
+    "SharedTokenCacheCredential",
     "UsernamePasswordCredential",
+    "VisualStudioCodeCredential",
     "WorkloadIdentityCredential",
 ]
 
@@ -55,6 +71,22 @@ class AzurePipelinesCredential(AzurePipelinesCore, AsyncCredential):
     __doc__ = AzurePipelinesCore.__doc__
 
 
+class AzureCliCredential(AzureCliCore, AsyncCredential):
+    __doc__ = AzureCliCore.__doc__
+
+
+class AzureDeveloperCliCredential(AzureDeveloperCliCore, AsyncCredential):
+    __doc__ = AzureDeveloperCliCore.__doc__
+
+
+class AzurePowerShellCredential(AzurePowerShellCore, AsyncCredential):
+    __doc__ = AzurePowerShellCore.__doc__
+
+
+class VisualStudioCodeCredential(VisualStudioCodeCore, AsyncCredential):
+    __doc__ = VisualStudioCodeCore.__doc__
+
+
 class EnvironmentCredential(EnvironmentCore, AsyncCredential):
     __doc__ = EnvironmentCore.__doc__
 
@@ -63,7 +95,7 @@ class OnBehalfOfCredential(OnBehalfOfCore, AsyncCredential):
     __doc__ = OnBehalfOfCore.__doc__
 
 
-class UsernamePasswordCredential(UsernamePasswordCore, AsyncCredential):
+class UsernamePasswordCredential(UsernamePasswordCore, AsyncUserCredential):
     __doc__ = UsernamePasswordCore.__doc__
 
 
@@ -77,3 +109,19 @@ class ManagedIdentityCredential(ManagedIdentityCore, AsyncCredential):
 
 class UnavailableCredential(UnavailableCore, AsyncCredential):
     __doc__ = UnavailableCore.__doc__
+
+
+class DefaultAzureCredential(DefaultCore, AsyncCredential):
+    __doc__ = DefaultCore.__doc__
+
+
+class InteractiveBrowserCredential(InteractiveBrowserCore, AsyncUserCredential):
+    __doc__ = InteractiveBrowserCore.__doc__
+
+
+class DeviceCodeCredential(DeviceCodeCore, AsyncUserCredential):
+    __doc__ = DeviceCodeCore.__doc__
+
+
+class SharedTokenCacheCredential(SharedTokenCacheCore, AsyncCredential):
+    __doc__ = SharedTokenCacheCore.__doc__

@@ -115,8 +115,6 @@ def answering_credential(credential: Any) -> Any:
     while seen < 32:
         member = getattr(credential, "selected_credential", None)
         if member is None:
-            member = getattr(credential, "_successful_credential", None)
-        if member is None:
             break
         credential = member
         seen += 1

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._core.default import MEMBERS, TOKEN_CREDENTIALS_VARIABLE, select_members
 from ..errors import ConfigError, ConfigProblem
 from ._locations import FieldPath, Locator, format_path
 from .inputs import Finding, field_findings, type_findings
@@ -41,6 +42,11 @@ class CredentialNode:
     profile: str | None = None
     """The profile this node starts, for a profile's root credential or a reference's target."""
     builtin: bool = False
+    env_blocked: bool = False
+    """Not buildable only for want of environment variables its constructor reads: inside a chain it is built as
+    an unavailable member (the chain moves on), so it does not stop the chain from being built."""
+    excluded: list[tuple[str, str]] = field(default_factory=list)
+    """DefaultAzureCredential's members left out, with the reason (an ``exclude_*`` key, AZURE_TOKEN_CREDENTIALS)."""
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
@@ -66,6 +72,7 @@ class CredentialNode:
                 for f in self.findings
             ],
             "members": [m.as_dict() for m in self.members],
+            "excluded": [{"class": name, "reason": reason} for name, reason in self.excluded],
         }
 
 
@@ -237,9 +244,14 @@ class _Walker:
             ]
             for member in members:
                 member.builtin = builtin
-            buildable = all(m.buildable for m in members)
+            # a member that its environment keeps from being built is unavailable in the chain, as azauth token
+            # finds: the chain is ready when one member is; a member whose configuration is incomplete (a secret
+            # reference unset) stops the whole chain from being built
+            buildable = all(m.buildable or _env_blocked(m) for m in members)
             ready = buildable and any(m.ready for m in members)
             return CredentialNode(kind, class_name, where, members=members, ready=ready, buildable=buildable)
+        if kind == "default" and kind in REGISTRY:
+            return self.default(value, where, builtin, path)
         findings = type_findings(kind, value, self.environ)
         if kind not in REGISTRY:
             if kind in PLANNED_TYPES:
@@ -254,12 +266,16 @@ class _Walker:
         def origin(key: str) -> str:
             return self.origin(None if path is None else (*path, key))
 
-        findings = field_findings(kind, value, self.environ, self.raw.base_dir, origin) + findings
+        from_config = field_findings(kind, value, self.environ, self.raw.base_dir, origin)
+        findings = from_config + findings
         if "authority" not in value and any(f.name == "authority" for f in REGISTRY[kind].fields):
             findings.append(self._authority())
         ready = not any(f.missing for f in findings)
         buildable = not any(f.blocks_build for f in findings)
-        return CredentialNode(kind, REGISTRY[kind].class_name, where, findings, ready=ready, buildable=buildable)
+        env_blocked = not buildable and not any(f.blocks_build for f in from_config)
+        return CredentialNode(
+            kind, REGISTRY[kind].class_name, where, findings, ready=ready, buildable=buildable, env_blocked=env_blocked
+        )
 
     def _authority(self) -> Finding:
         """Where a credential that names no authority gets it: ``defaults.authority``, else
@@ -271,6 +287,70 @@ class _Walker:
         if self.environ.get("AZURE_AUTHORITY_HOST"):
             return Finding("authority", "env AZURE_AUTHORITY_HOST", self.environ["AZURE_AUTHORITY_HOST"])
         return Finding("authority", "default", "login.microsoftonline.com (the public cloud)")
+
+    def default(
+        self, value: Mapping[str, Any], where: str, builtin: bool, path: FieldPath | None = None
+    ) -> CredentialNode:
+        """DefaultAzureCredential as the members it would try, in order, each with what it finds; the members
+        left out and why. A member that lacks an input is ruled out without a request or a process."""
+        class_name = REGISTRY["default"].class_name
+        findings = field_findings(
+            "default",
+            value,
+            self.environ,
+            self.raw.base_dir,
+            lambda key: self.origin(None if path is None else (*path, key)),
+        )
+        raw_variable = self.environ.get(TOKEN_CREDENTIALS_VARIABLE)
+        if raw_variable:
+            findings.append(Finding(TOKEN_CREDENTIALS_VARIABLE, "env", raw_variable))
+        excludes = {m.exclude: value.get(m.exclude) for m in MEMBERS if isinstance(value.get(m.exclude), bool)}
+        try:
+            selection = select_members(excludes, self.environ, require_envvar=value.get("require_envvar") is True)
+        except ValueError as exc:
+            return CredentialNode("default", class_name, where, findings, note=str(exc), ready=False, buildable=False)
+        members: list[CredentialNode] = []
+        for index, member in enumerate(selection.included):
+            at = f"{where} member {index + 1}"
+            config = {key: value[setting] for key, setting in member.arguments.items() if setting in value}
+            found = type_findings(member.type, config, self.environ)
+            if member.type not in REGISTRY:
+                note = f"{member.class_name} is not implemented yet in azauth: left out"
+                members.append(CredentialNode(member.type, member.class_name, at, found, note=note, ready=False))
+                continue
+            missing = [f.name for f in found if f.missing]
+            blocked = any(f.blocks_build for f in found)
+            node = CredentialNode(
+                member.type,
+                member.class_name,
+                at,
+                found,
+                ready=not missing,
+                builtin=builtin,
+                buildable=not blocked,
+                env_blocked=blocked,
+            )
+            if missing:
+                node.note = f"ruled out without a request or process: {', '.join(missing)} missing"
+            elif member.type == "managed_identity":
+                node.note = "needs an answer from the endpoint (azauth explain --probe asks)"
+            members.append(node)
+        node = CredentialNode(
+            "default",
+            class_name,
+            where,
+            findings,
+            members=members,
+            ready=any(m.ready for m in members),
+            excluded=[(m.class_name, why) for m, why in selection.excluded],
+        )
+        return node
+
+
+def _env_blocked(node: CredentialNode) -> bool:
+    while node.type == "profile" and node.members:
+        node = node.members[0]
+    return node.env_blocked
 
 
 def _maybe_interpolated(text: str, environ: Mapping[str, str]) -> str:

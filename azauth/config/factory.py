@@ -157,7 +157,11 @@ class _Builder:
         for item in kind.fields:
             value = getattr(model, item.name)
             try:
-                if item.adapter is not None:
+                if item.adapter is not None and item.adapter.convert is not None:
+                    if value is not None:
+                        content = read_reference(value, self.environ, self.raw.base_dir)
+                        value = item.adapter.convert(content)
+                elif item.adapter is not None:
                     value = _reader(value, self.environ, self.raw.base_dir)
                 elif isinstance(value, SecretSource):
                     if item.binary:

@@ -14,7 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .._core import developer_tool, visual_studio_code
 from .._core.environment import OPTIONS
+from .._protocol.developer_tools.azure_cli import AZURE_CLI
+from .._protocol.developer_tools.azure_developer_cli import AZURE_DEVELOPER_CLI
+from .._protocol.developer_tools.azure_powershell import AZURE_POWERSHELL
+from .._protocol.developer_tools.common import Tool
 from .._protocol.managed_identity.hosts import detect_host
 from .._protocol.pipelines import OIDC_REQUEST_URI_VARIABLE
 from .models import REGISTRY, ConfigField
@@ -123,6 +128,32 @@ def _managed_identity_host(environ: Mapping[str, str], config: Mapping[str, Any]
     return findings
 
 
+def _developer_tool(tool: Tool) -> Callable[[Mapping[str, str], Mapping[str, Any]], list[Finding]]:
+    """The tool's executable, looked up on ``PATH`` exactly as the credential does (no process started)."""
+
+    def detect(environ: Mapping[str, str], config: Mapping[str, Any]) -> list[Finding]:
+        names = tool.candidates(developer_tool.WINDOWS)
+        found = developer_tool.find_executable(names, environ.get("PATH"))
+        status = found or f"not found (install: {tool.install_url}): the credential is unavailable"
+        return [Finding(names[0], "PATH", status, ok=found is not None)]
+
+    return detect
+
+
+def _visual_studio_code(environ: Mapping[str, str], config: Mapping[str, Any]) -> list[Finding]:
+    """The Azure Resources extension's authentication record and msal's broker runtime (looked up, not loaded)."""
+    home = environ.get("HOME") or environ.get("USERPROFILE") or os.path.expanduser("~")
+    paths = visual_studio_code.record_paths(home)
+    record = next((p for p in paths if os.path.isfile(p)), None)
+    broker = visual_studio_code.broker_available()
+    return [
+        Finding(
+            "authentication record", "file", f"{record or paths[0]} ({'exists' if record else 'missing'})", bool(record)
+        ),
+        Finding("pymsalruntime", "python", "installed" if broker else "not installed (the broker)", ok=broker),
+    ]
+
+
 TYPE_INPUTS: dict[str, TypeInputs] = {
     "environment": TypeInputs(
         alternatives=tuple((label, tuple(_env(n) for n in names)) for label, names in OPTIONS),
@@ -138,9 +169,10 @@ TYPE_INPUTS: dict[str, TypeInputs] = {
     ),
     "managed_identity": TypeInputs(detect=_managed_identity_host),
     "azure_pipelines": TypeInputs(env=(_env(OIDC_REQUEST_URI_VARIABLE),)),
-    "azure_cli": TypeInputs(executable="az"),
-    "azure_developer_cli": TypeInputs(executable="azd"),
-    "azure_powershell": TypeInputs(executable="pwsh"),
+    "azure_cli": TypeInputs(detect=_developer_tool(AZURE_CLI)),
+    "azure_developer_cli": TypeInputs(detect=_developer_tool(AZURE_DEVELOPER_CLI)),
+    "azure_powershell": TypeInputs(detect=_developer_tool(AZURE_POWERSHELL)),
+    "visual_studio_code": TypeInputs(detect=_visual_studio_code),
 }
 """Per credential type, what it reads besides its configuration keys (types not listed read nothing else).
 Entries for types azauth does not implement yet are used the day they are."""

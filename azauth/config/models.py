@@ -231,6 +231,14 @@ class Adapter:
     field: str
     annotation: Any
     description: str
+    convert: Callable[[bytes], Any] | None = None
+    """Builds the constructor's value from the content read once (``None``: a callable reading it on each use)."""
+
+
+def _authentication_record(content: bytes) -> Any:
+    from ..authentication_record import AuthenticationRecord
+
+    return AuthenticationRecord.deserialize(content.decode("utf-8", errors="replace"))
 
 
 _ADAPTERS: dict[params.Param, Adapter] = {
@@ -239,6 +247,13 @@ _ADAPTERS: dict[params.Param, Adapter] = {
         SourceField,
         "Where the client assertion (a JWT) is read from: {env: NAME} or {file: PATH} (e.g. a projected"
         " service-account token). It is read again for every new token.",
+    ),
+    _param(params.AuthRecord): Adapter(
+        "authentication_record",
+        SourceField | None,
+        "Where a serialized AuthenticationRecord (what authenticate() returned, record.serialize()) is read from:"
+        " {file: PATH} or {env: NAME}. The credential signs that account in silently from the persistent cache.",
+        convert=_authentication_record,
     ),
 }
 
@@ -359,8 +374,9 @@ def _public_class_name(core: type[CredentialCore]) -> str:
     from .. import _credentials
 
     for value in vars(_credentials).values():
-        if isinstance(value, type) and issubclass(value, core) and value is not core:
-            return value.__name__
+        public = value.__name__ in _credentials.__all__ if isinstance(value, type) else False
+        if public and issubclass(value, core) and value.__bases__[0] is core:  # class X(XCore, SyncCredential)
+            return str(value.__name__)
     return core.__name__.removesuffix("Core") + "Credential"
 
 

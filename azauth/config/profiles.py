@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .._core.default import group_profile
 from ..errors import ConfigError, ConfigProblem
 from ._locations import FieldPath, Locator
 from .models import CREDENTIAL_ADAPTER, PLANNED_TYPES, REGISTRY
@@ -32,26 +33,14 @@ MAX_CHAIN_DEPTH = 8
 
 BUILTIN_PROFILES: dict[str, dict[str, Any]] = {
     "default": {"type": "default"},
-    "dev": {
-        "type": "chain",
-        "credentials": [
-            {"type": name}
-            for name in (
-                "shared_token_cache",
-                "visual_studio_code",
-                "azure_cli",
-                "azure_powershell",
-                "azure_developer_cli",
-            )
-        ],
-    },
-    "prod": {
-        "type": "chain",
-        "credentials": [{"type": name} for name in ("environment", "workload_identity", "managed_identity")],
-    },
+    "dev": group_profile("dev"),
+    "prod": group_profile("prod"),
 }
-"""Always present unless a document defines a profile of the same name; ``dev`` and ``prod`` are the split
-azure-identity makes with ``AZURE_TOKEN_CREDENTIALS=dev|prod``."""
+"""Always present unless a document defines a profile of the same name. ``default`` is DefaultAzureCredential;
+``dev`` (developer tools only) and ``prod`` (Environment, WorkloadIdentity, ManagedIdentity) are
+DefaultAzureCredential narrowed to the member groups of ``AZURE_TOKEN_CREDENTIALS=dev|prod``, from the same
+table (:data:`azauth._core.default.MEMBERS`), every ``exclude_*`` written out so that the variable does not
+change them."""
 
 
 def _types_in(data: Any) -> Iterator[str]:

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import _certs
+from ._device_code import DeviceCodeMixin
 from ._errors import EntraError, entra_timestamp, error_body, new_id
 from ._http import ENDPOINT_KINDS, FaultSpec, LoggedRequest, Request, Response, Route, Server
 from ._jwt import (
@@ -39,6 +40,7 @@ from ._jwt import (
     verify_signature,
 )
 from ._managed_identity import ManagedIdentityHosts
+from ._sign_in import SignInMixin
 from ._user_grants import UserGrantsMixin
 
 __all__ = ["Emulator"]
@@ -84,7 +86,7 @@ class _ManagedIdentity:
     system_assigned: bool
 
 
-class Emulator(UserGrantsMixin):
+class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
     """A loopback Microsoft Entra ID: HTTPS token/discovery server plus a plain-HTTP IMDS server.
 
     Access tokens are RS256 JWTs with ``iss = {authority}/{tenant_id}/v2.0`` (also for IMDS tokens).
@@ -125,6 +127,8 @@ class Emulator(UserGrantsMixin):
         self.refresh_in: int | None = None
         self.token_delay: float = 0.0
         self._init_user_grants()
+        self._init_sign_in()
+        self._init_device_codes()
         self.tenant_id: str = self.add_tenant(tenant_id)
         self.client_secret: str = client_secret or "emu~" + uuid.uuid4().hex
         self.client_id: str = self.add_app(client_id=client_id, secrets=[self.client_secret])
@@ -502,6 +506,7 @@ class Emulator(UserGrantsMixin):
             Route("GET", re.compile(rf"/{t}/discovery/(?:v2\.0/)?keys"), "jwks", self._keys),
             Route("POST", re.compile(rf"/{t}/oauth2/v2\.0/token"), "token", self._token),
             *self._user_grant_routes(),
+            *self._device_code_routes(),
         ]
 
     def _tenant_or_error(self, segment: str, error: str = "invalid_request") -> str:

@@ -33,12 +33,25 @@ ENDPOINT_KINDS = (
     "azure-ml",
     "cloud-shell",
     "authorize",
+    "devicecode",
+    "devicelogin",
     "pipelines-oidc",
     "other",
 )
 
 REDACTED_FIELDS = frozenset(
-    {"client_secret", "client_assertion", "assertion", "password", "refresh_token", "code", "access_token"}
+    {
+        "client_secret",
+        "client_assertion",
+        "assertion",
+        "password",
+        "refresh_token",
+        "code",
+        "access_token",
+        "code_verifier",
+        "device_code",
+        "otp",
+    }
 )
 REDACTED_HEADERS = frozenset({"authorization"})
 

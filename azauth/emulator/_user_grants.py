@@ -9,6 +9,7 @@ and asks :meth:`_verify_federated_assertion` before checking an assertion agains
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import hmac
 import json
 import re
@@ -17,9 +18,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
 
 from . import _certs
+from ._device_code import DEVICE_CODE_GRANT
 from ._errors import EntraError
 from ._http import Request, Response, Route
 from ._jwt import b64url_encode, encode_jwt, split_jwt, verify_signature
@@ -32,12 +33,13 @@ __all__ = ["EmulatedUser", "PipelinesServiceConnection", "UserGrantsMixin"]
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-USER_GRANTS = frozenset({"password", "authorization_code", "refresh_token", JWT_BEARER})
+USER_GRANTS = frozenset({"password", "authorization_code", "refresh_token", JWT_BEARER, DEVICE_CODE_GRANT})
 CODE_LIFETIME = 600
 _OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
 _META_TENANTS = ("common", "organizations", "consumers")
 PIPELINES_ORG = "emulator-org"
 PIPELINES_PROJECT = "emulator-project"
+_AUTHORIZE_PATH = re.compile(r"/(?P<tenant>[^/]+)/oauth2/v2\.0/authorize")
 _PIPELINES_PATH = re.compile(
     r"/(?P<org>[^/]+)/(?P<project>[^/]+)/_apis/distributedtask/hubs/build/plans/(?P<plan>[^/]+)/jobs/(?P<job>[^/]+)"
     r"/oidctoken"
@@ -46,13 +48,16 @@ _PIPELINES_PATH = re.compile(
 
 @dataclass(frozen=True)
 class EmulatedUser:
-    """A user registered with :meth:`UserGrantsMixin.add_user`."""
+    """A user registered with :meth:`UserGrantsMixin.add_user`; ``tenant_id`` is the home tenant, ``mfa_code`` the
+    one-time code the sign-in pages ask a user with ``mfa_required`` for."""
 
     username: str
     password: str = field(repr=False)
     object_id: str
     tenant_id: str
     mfa_required: bool = False
+    display_name: str = ""
+    mfa_code: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ class _Code:
     tenant_id: str
     expires_at: float
     used: bool = False
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
 
 
 @dataclass
@@ -90,6 +97,16 @@ class _Grant:
     client_id: str
     user: EmulatedUser
     revoked: bool = False
+
+
+def _pkce_matches(code: _Code, verifier: str | None) -> bool:
+    if not verifier or code.code_challenge is None:
+        return False
+    if code.code_challenge_method == "plain":
+        expected = verifier
+    else:
+        expected = b64url_encode(hashlib.sha256(verifier.encode("ascii", "replace")).digest())
+    return hmac.compare_digest(expected.encode(), code.code_challenge.encode())
 
 
 def _invalid_grant(code: int, message: str) -> EntraError:
@@ -123,6 +140,10 @@ class UserGrantsMixin:
         def _issue(self, tid: str, client_id: str, oid: str, aud: str, extra: Mapping[str, Any]) -> tuple[str, int]: ...
         def _verify_assertion(self, assertion: str, app: _App, request: Request, segment: str, tid: str) -> None: ...
         def decode_token(self, token: str, *, audience: str | None = None) -> dict[str, Any]: ...
+        def _in_family(self, *client_ids: str) -> bool: ...
+        def _authorize_page(self, request: Request) -> Response: ...
+        def _authorize_submit(self, request: Request) -> Response: ...
+        def _redeem_device_code(self, request: Request, segment: str, path_tenant: str | None) -> Response: ...
 
     def _init_user_grants(self) -> None:
         self._users: dict[str, EmulatedUser] = {}
@@ -142,8 +163,10 @@ class UserGrantsMixin:
         *,
         tenant_id: str | None = None,
         mfa_required: bool = False,
+        display_name: str | None = None,
     ) -> EmulatedUser:
-        """Register a user (work account) in ``tenant_id`` (default tenant); returns it with its password."""
+        """Register a user (work account) in ``tenant_id`` (its home tenant; default tenant); returns it with its
+        password (and, with ``mfa_required``, the one-time code the sign-in pages ask for)."""
         with self._lock:
             tid = self._resolve_tenant(tenant_id or self.tenant_id)
             if tid is None:
@@ -154,6 +177,8 @@ class UserGrantsMixin:
                 object_id=str(uuid.uuid4()),
                 tenant_id=tid,
                 mfa_required=mfa_required,
+                display_name=display_name or "",
+                mfa_code=f"{uuid.uuid4().int % 1_000_000:06d}" if mfa_required else "",
             )
             self._users[user.username] = user
         return user
@@ -219,13 +244,22 @@ class UserGrantsMixin:
         user: EmulatedUser,
         redirect_uri: str,
         tenant_id: str | None = None,
+        code_challenge: str | None = None,
+        code_challenge_method: str | None = None,
     ) -> str:
-        """Sign ``user`` in to app ``client_id`` and return an authorization code (single use, 10 minutes)."""
+        """Sign ``user`` in to app ``client_id`` and return an authorization code (single use, 10 minutes); a PKCE
+        ``code_challenge`` must be answered by the ``code_verifier`` at redemption."""
         with self._lock:
             app = self._app(client_id)
             code = "code~" + uuid.uuid4().hex
             self._codes[code] = _Code(
-                app.client_id, redirect_uri, user, tenant_id or user.tenant_id, time.time() + CODE_LIFETIME
+                app.client_id,
+                redirect_uri,
+                user,
+                tenant_id or user.tenant_id,
+                time.time() + CODE_LIFETIME,
+                code_challenge=code_challenge,
+                code_challenge_method=code_challenge_method,
             )
         return code
 
@@ -240,37 +274,10 @@ class UserGrantsMixin:
 
     def _user_grant_routes(self) -> list[Route]:
         return [
-            Route(
-                "GET", re.compile(r"/(?P<tenant>[^/]+)/oauth2/v2\.0/authorize"), "authorize", self._authorize_endpoint
-            ),
+            Route("GET", _AUTHORIZE_PATH, "authorize", self._authorize_page),  # _sign_in.py
+            Route("POST", _AUTHORIZE_PATH, "authorize", self._authorize_submit),
             Route("POST", _PIPELINES_PATH, "pipelines-oidc", self._pipelines_oidc),
         ]
-
-    def _authorize_endpoint(self, request: Request) -> Response:
-        """``GET /{tenant}/oauth2/v2.0/authorize?client_id=&redirect_uri=&response_type=code&login_hint=`` signs
-        in the registered user named by ``login_hint`` at once and redirects with ``code`` and ``state``."""
-        query = request.query
-        for name in ("client_id", "redirect_uri", "response_type", "login_hint"):
-            if not query.get(name):
-                raise _missing(name)
-        if query["response_type"] != "code":
-            raise EntraError(400, "unsupported_response_type", 900021, "Only response_type=code is supported.")
-        with self._lock:
-            user = self._users.get(query["login_hint"].lower())
-        if user is None:
-            raise EntraError(400, "invalid_request", 50034, "The user account does not exist in the directory.")
-        assert request.match is not None
-        segment = request.match.group("tenant")
-        tenant = user.tenant_id if segment.lower() in _META_TENANTS else self._tenant_or_error(segment)
-        try:
-            code = self.authorize(query["client_id"], user=user, redirect_uri=query["redirect_uri"], tenant_id=tenant)
-        except KeyError:
-            raise EntraError(
-                400, "unauthorized_client", 700016, f"Application with identifier '{query['client_id']}' was not found."
-            ) from None
-        params = {"code": code, **({"state": query["state"]} if "state" in query else {})}
-        separator = "&" if urlsplit(query["redirect_uri"]).query else "?"
-        return Response(302, b"", [("Location", query["redirect_uri"] + separator + urlencode(params))])
 
     def _pipelines_oidc(self, request: Request) -> Response:
         """Azure DevOps' OIDC token endpoint for a pipeline job."""
@@ -373,6 +380,8 @@ class UserGrantsMixin:
             return self._redeem_code(request, segment, path_tenant)
         if grant == "refresh_token":
             return self._redeem_refresh_token(request, segment, path_tenant)
+        if grant == DEVICE_CODE_GRANT:
+            return self._redeem_device_code(request, segment, path_tenant)  # _device_code.py
         return self._password(request, segment, path_tenant)
 
     def _find_client(self, request: Request, segment: str, tid: str) -> _App:
@@ -498,6 +507,8 @@ class UserGrantsMixin:
         with self._lock:
             self._refresh_tokens[refresh] = _Grant(app.client_id, user)
         payload["refresh_token"] = refresh
+        if self._in_family(app.client_id):
+            payload["foci"] = "1"
         if id_token:
             now = int(time.time())
             key, _, kid = _signing_material()
@@ -512,6 +523,7 @@ class UserGrantsMixin:
                     "sub": user.object_id,
                     "tid": tid,
                     "preferred_username": user.username,
+                    **({"name": user.display_name} if user.display_name else {}),
                     "ver": "2.0",
                 },
                 key,
@@ -574,6 +586,10 @@ class UserGrantsMixin:
                     "The reply address does not match the reply address provided when requesting the authorization"
                     " code.",
                 )
+            if code.code_challenge is not None and not _pkce_matches(code, form.get("code_verifier")):
+                raise _invalid_grant(
+                    501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request."
+                )
             code.used = True
         return self._user_token_reply(request, code.user, app, tid)
 
@@ -592,7 +608,7 @@ class UserGrantsMixin:
             raise _invalid_grant(
                 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed."
             )
-        if grant.client_id != app.client_id:
+        if grant.client_id != app.client_id and not self._in_family(grant.client_id, app.client_id):
             raise _invalid_grant(70000, "The refresh token was issued to a different client.")
         if tid != grant.user.tenant_id:
             raise _invalid_grant(50020, f"User account does not exist in tenant '{segment}'.")

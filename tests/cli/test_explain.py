@@ -165,15 +165,18 @@ def test_builtin_profiles_are_marked_and_shadowing_is_reported(config: Path) -> 
     assert "the document's profile 'prod' replaces the built-in profile 'prod'" in text
     status, r = report("--profile", "prod")
     root = r["credential"]
-    assert status == 1 and root["builtin"] is True and root["where"] == "built-in prod"
+    assert status == 0 and root["builtin"] is True and root["where"] == "built-in prod"
+    assert (root["type"], root["class"]) == ("default", "DefaultAzureCredential")
     assert [m["class"] for m in root["members"]] == [
         "EnvironmentCredential",
         "WorkloadIdentityCredential",
         "ManagedIdentityCredential",
     ]
     assert all(m["builtin"] for m in root["members"])
-    # WorkloadIdentityCredential refuses to be built without its variables, which breaks the whole chain
-    assert root["buildable"] is False and root["members"][1]["buildable"] is False
+    # WorkloadIdentityCredential refuses to be built without its variables: in the chain it is unavailable, so
+    # the profile is ready as long as another member is (IMDS may answer), as azauth token finds
+    assert root["buildable"] is True and root["members"][1]["buildable"] is False and root["ready"] is True
+    assert [e["class"] for e in root["excluded"]][:2] == ["SharedTokenCacheCredential", "AzureCliCredential"]
 
 
 def test_developer_tools_are_looked_up_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -183,12 +186,17 @@ def test_developer_tools_are_looked_up_on_path(tmp_path: Path, monkeypatch: pyte
     az.write_text("#!/bin/sh\n", encoding="utf-8")
     az.chmod(az.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", str(tools))
-    status, r = report("--profile", "dev")
+    _, r = report("--profile", "dev")
     members = {m["type"]: m for m in r["credential"]["members"]}
-    assert status == 1  # the developer-tool credentials are not implemented yet
     assert inputs(members["azure_cli"])["az"] == {**inputs(members["azure_cli"])["az"], "status": str(az), "ok": True}
-    assert inputs(members["azure_developer_cli"])["azd"]["status"] == "not found"
-    assert "not implemented yet" in members["azure_cli"]["note"]
+    assert members["azure_cli"]["ready"] is True and members["azure_cli"]["note"] is None
+    azd = members["azure_developer_cli"]
+    assert inputs(azd)["azd"]["status"].startswith("not found (install: https://aka.ms/azure-dev)")
+    assert (azd["ready"], azd["buildable"]) == (False, True)  # unavailable, not "cannot be built"
+    assert (members["azure_powershell"]["ready"], members["azure_powershell"]["buildable"]) == (False, True)
+    text = run("--profile", "dev")[1]
+    assert "AzureDeveloperCliCredential [azure_developer_cli, built-in] at built-in dev member 4: unavailable" in text
+    assert "ManagedIdentityCredential" in [e["class"] for e in r["credential"]["excluded"]]
 
 
 # ------------------------------------------------------------------------------ inputs from the environment

@@ -164,9 +164,9 @@ def test_environment_over_short_form_file(write: Write) -> None:
 
 
 def test_explicit_path_beats_azauth_config(write: Write) -> None:
-    chosen = write("chosen.yaml", "profiles:\n  chosen: {type: profile, name: dev}\n")
-    other = write("other.yaml", "profiles:\n  other: {type: profile, name: dev}\n")
-    with pytest.raises(ConfigError) as caught:  # 'dev' needs types not implemented: the error names the file
+    chosen = write("chosen.yaml", "profiles:\n  chosen: {type: profile, name: nowhere}\n")
+    other = write("other.yaml", "profiles:\n  other: {type: profile, name: nowhere}\n")
+    with pytest.raises(ConfigError) as caught:  # 'nowhere' is no profile: the error names the file
         load_config(chosen, environ={"AZAUTH_CONFIG": str(other)})
     assert Path(caught.value.problems[0].file).name == "chosen.yaml"
 

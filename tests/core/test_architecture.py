@@ -48,8 +48,8 @@ def test_protocol_and_core_do_no_io(path: pathlib.Path) -> None:
 def test_every_core_has_a_sync_and_an_async_class() -> None:
     for config_type, core in CORE_TYPES.items():
         public_name = core.__name__.replace("Core", "Credential")
-        if public_name == "ChainedCredential":
-            public_name = "ChainedTokenCredential"
+        renamed = {"ChainedCredential": "ChainedTokenCredential", "DefaultCredential": "DefaultAzureCredential"}
+        public_name = renamed.get(public_name, public_name)
         sync_cls = getattr(azauth, public_name)
         async_cls = getattr(azauth.aio, public_name)
         assert issubclass(sync_cls, core) and issubclass(async_cls, core), config_type

@@ -40,6 +40,7 @@ class Policy:
     read_timeout: float = 10.0
     deadline: float = 100.0
     probe_timeout: float = 1.0
+    probe_again_after: float = 30.0
     max_retries: int = 5
     max_transport_retries: int = 2
     backoff: float = 0.8
@@ -56,9 +57,12 @@ class Policy:
 
 @dataclass(slots=True)
 class EndpointState:
-    """Per credential: whether the endpoint has ever answered (then the chain probe is skipped)."""
+    """Per credential: whether the endpoint has ever answered (then the chain probe is skipped) and, after a
+    probe nothing answered, why and until when the next request fails at once instead of probing again."""
 
     answered: bool = False
+    probe_failure: str | None = None
+    probe_again_at: float = 0.0
 
 
 def retry_after(reply: Reply, now: float) -> float | None:
@@ -114,19 +118,26 @@ def _unreachable_proxy(reply: Reply) -> bool:
     return reply.status == 403 and b"unreachable" in reply.body.lower()
 
 
-def _probe(context: Context, policy: Policy, state: EndpointState) -> Flow[None]:
-    """One quick attempt, no retries: inside a chain, an absent IMDS must not cost seconds."""
+def _probe(context: Context, policy: Policy, state: EndpointState, clock: Callable[[], float]) -> Flow[None]:
+    """One quick attempt, no retries: inside a chain, an absent IMDS must not cost seconds. A failure is
+    remembered for ``probe_again_after`` seconds, so a chain asked again meanwhile does not wait again."""
+    if state.probe_failure is not None and clock() < state.probe_again_at:
+        wait = policy.probe_again_after
+        raise context.failed(f"{state.probe_failure} (not probed again for {wait:g} s)", unavailable=True)
     request = probe_request(context.host, context.resource)
     timeout = policy.probe_timeout
+    problem: str | None = None
     try:
         reply = yield Send(request, retry=False, connect_timeout=timeout, read_timeout=timeout)
     except (ServiceRequestError, ServiceResponseError) as exc:
-        raise context.failed(
-            f"no response from the IMDS endpoint within {timeout:g} s ({type(exc).__name__})", unavailable=True
-        ) from None
-    if _unreachable_proxy(reply):
-        raise context.failed("a proxy answered that the IMDS endpoint is unreachable", unavailable=True)
-    state.answered = True
+        problem = f"no response from the IMDS endpoint within {timeout:g} s ({type(exc).__name__})"
+    else:
+        if _unreachable_proxy(reply):
+            problem = "a proxy answered that the IMDS endpoint is unreachable"
+    if problem is not None:
+        state.probe_failure, state.probe_again_at = problem, clock() + policy.probe_again_after
+        raise context.failed(problem, unavailable=True)
+    state.answered, state.probe_failure = True, None
 
 
 def token_flow(
@@ -151,7 +162,7 @@ def token_flow(
         raise context.failed(f"the endpoint {problem}; refusing to send the request")
     deadline = clock() + policy.deadline
     if probe and not state.answered:
-        yield from _probe(context, policy, state)
+        yield from _probe(context, policy, state, clock)
     is_imds = host.kind == "imds"
     authorization: str | None = None
     challenged = False
