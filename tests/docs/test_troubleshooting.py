@@ -15,7 +15,6 @@ from docs_helpers import DOCS, ROOT, blocks, sections
 
 import azauth
 from azauth.cli.main import main
-from azauth.config.models import PLANNED_TYPES, REGISTRY
 from azauth.emulator import Emulator
 from tests.support import SCOPE, connect
 
@@ -55,13 +54,6 @@ def environment_variable_is_not_set(emu: Emulator, tmp_path: Path) -> str:
     return error_of(
         lambda: azauth.credential_from_config({"type": "managed_identity", "client_id": "${APP_ID}"}, environ={})
     )
-
-
-def credential_type_is_not_implemented_yet(emu: Emulator, tmp_path: Path) -> str:
-    missing = [name for name in PLANNED_TYPES if name not in REGISTRY]
-    if not missing:
-        pytest.skip("every credential type is implemented: the section can go")
-    return error_of(lambda: azauth.credential_from_config({"type": missing[0]}))
 
 
 def unknown_azauth_variable(emu: Emulator, tmp_path: Path) -> str:
