@@ -142,3 +142,18 @@ def test_the_ca_bundle_holds_the_system_cas_and_the_emulators(tmp_path: Path) ->
         assert bundle.endswith(own) and bundle.count("BEGIN CERTIFICATE") > 10
         context = ssl.create_default_context(cafile=emu.ca_bundle_path)
         assert len(context.get_ca_certs()) == bundle.count("BEGIN CERTIFICATE")
+
+
+def test_validate_github_format_can_leave_out_notes(tmp_path: Path) -> None:
+    path = tmp_path / "auth.yaml"
+    path.write_text(
+        "type: client_secret\ntenant_id: ${TENANT}\nclient_id: c\nclient_secret: {env: S}\nauthority: http://insecure.example\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    main(["validate", "--format", "github", str(path)], out)
+    assert out.getvalue().count("::notice ") == 2
+    out = io.StringIO()
+    assert main(["validate", "--format", "github", "--quiet-notes", str(path)], out) == 1
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("::error ") and "authority" in lines[0]

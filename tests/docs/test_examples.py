@@ -20,9 +20,9 @@ import pytest
 from docs_helpers import DOCS, Block, blocks
 
 from azauth.config.loader import check
-from azauth.config.models import PLANNED_TYPES, REGISTRY
 from azauth.config.sources import from_mapping, read_file
 from azauth.emulator import Emulator
+from azauth.errors import ConfigProblem
 
 DOCUMENTS = ["quickstart.md", "migration.md", "../README.md"]
 """README's shell blocks are CI's install and test commands (``.ci/run`` runs them): not run here."""
@@ -56,10 +56,12 @@ def environment(emu: Emulator, home: Path) -> dict[str, str]:
     return keep
 
 
-def configuration_errors(problems: list[object]) -> list[str]:
-    """Errors other than "not implemented yet" for a type azauth plans but does not have on this branch."""
-    planned = [name for name in PLANNED_TYPES if name not in REGISTRY]
-    return [str(p) for p in problems if not any(f"credential type {name!r}" in str(p) for name in planned)]
+def run_in(folder: Path, env: dict[str, str], argv: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def errors_and_warnings(problems: list[ConfigProblem]) -> list[str]:
+    return [str(p) for p in problems if p.severity != "note"]
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
@@ -77,18 +79,10 @@ def test_document_examples_run(name: str, emu: Emulator, tmp_path: Path) -> None
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(block.text, encoding="utf-8")
             if target.parent == scratch and CONFIG_NAME.match(target.name):
-                problems = [p for p in check(read_file(target), resolve=False).problems if p.severity != "note"]
-                assert configuration_errors(problems) == [], f"{name}:{block.line}"
+                problems = check(read_file(target), resolve=False).problems
+                assert errors_and_warnings(problems) == [], f"{name}:{block.line}"
         elif block.language == "bash" and name != "../README.md":
-            done = subprocess.run(
-                ["bash", "-euo", "pipefail", "-c", block.text],
-                cwd=scratch,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
+            done = run_in(scratch, env, ["bash", "-euo", "pipefail", "-c", block.text])
             assert done.returncode == 0, f"{name}:{block.line}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
             previous = (block, done.stdout + done.stderr)
             ran += 1
@@ -96,22 +90,13 @@ def test_document_examples_run(name: str, emu: Emulator, tmp_path: Path) -> None
         elif block.language == "text" and previous is not None:
             assert_in_order(previous[1], block)
         elif block.language == "python":
-            done = subprocess.run(
-                [sys.executable, "-c", block.text],
-                cwd=scratch,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            )
+            done = run_in(scratch, env, [sys.executable, "-c", block.text])
             assert done.returncode == 0, f"{name}:{block.line}:\n{done.stdout}\n{done.stderr}"
             ran += 1
         elif block.language == "yaml" and name != "../README.md":
             import yaml
 
             problems = check(from_mapping(yaml.safe_load(block.text)), resolve=False).problems
-            problems = [p for p in problems if p.severity != "note"]
-            assert configuration_errors(problems) == [], f"{name}:{block.line}"
+            assert errors_and_warnings(problems) == [], f"{name}:{block.line}"
         previous = None
     assert ran, f"{name} has no example that runs"
