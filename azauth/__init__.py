@@ -17,6 +17,7 @@ _EXPORTS = {
     "AuthenticationRequiredError": ("azauth.errors", "AuthenticationRequiredError"),
     "CredentialUnavailableError": ("azauth.errors", "CredentialUnavailableError"),
     "ConfigError": ("azauth.errors", "ConfigError"),
+    "ConfigWarning": ("azauth.errors", "ConfigWarning"),
     "credential_from_config": ("azauth.config.factory", "credential_from_config"),
     "AzureAuthorityHosts": ("azauth.authority_hosts", "AzureAuthorityHosts"),
     "KnownAuthorities": ("azauth.authority_hosts", "KnownAuthorities"),
@@ -57,6 +58,7 @@ __all__ = [
     "ClientAssertionCredential",
     "ClientSecretCredential",
     "ConfigError",
+    "ConfigWarning",
     "CredentialUnavailableError",
     "DefaultAzureCredential",
     "DeviceCodeCredential",
@@ -102,4 +104,4 @@ if TYPE_CHECKING:
     from .authority_hosts import AzureAuthorityHosts, KnownAuthorities
     from .cache_options import TokenCachePersistenceOptions
     from .config.factory import credential_from_config
-    from .errors import AuthenticationRequiredError, ConfigError, CredentialUnavailableError
+    from .errors import AuthenticationRequiredError, ConfigError, ConfigWarning, CredentialUnavailableError

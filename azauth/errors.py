@@ -4,6 +4,8 @@
 
     ValueError
      └── ConfigError                   a configuration document is invalid (every problem at once)
+    UserWarning
+     └── ConfigWarning                 a configuration is probably not what was meant (unknown AZAUTH_* variable)
     azure.core.exceptions.ClientAuthenticationError
      ├── CredentialUnavailableError    the credential could not try: data, state or platform missing
      │    └── AuthenticationRequiredError   interactive authentication is required
@@ -21,11 +23,14 @@ from typing import Any, Literal
 
 from azure.core.exceptions import ClientAuthenticationError
 
+from ._troubleshooting import see
+
 __all__ = [
     "AuthenticationRequiredError",
     "ClientAuthenticationError",
     "ConfigError",
     "ConfigProblem",
+    "ConfigWarning",
     "CredentialUnavailableError",
 ]
 
@@ -58,14 +63,21 @@ class ConfigProblem:
 class ConfigError(ValueError):
     """A configuration document is invalid; :attr:`problems` lists every problem found, not just the first.
 
-    Its text is one line per problem, ``auth.yaml:12:9: profiles.app.credentials[1].client_id: message``.
+    Its text is one line per problem, ``auth.yaml:12:9: profiles.app.credentials[1].client_id: message``, and a
+    last line pointing to the troubleshooting guide.
     """
 
     def __init__(self, problems: Sequence[ConfigProblem]) -> None:
         self.problems: tuple[ConfigProblem, ...] = tuple(problems)
         count = len(self.problems)
         header = "invalid configuration" + (f" ({count} problems)" if count > 1 else "")
-        super().__init__(header + ":\n" + "\n".join(f"  {problem}" for problem in self.problems))
+        lines = [f"  {problem}" for problem in self.problems]
+        super().__init__(header + ":\n" + "\n".join(lines) + f"\n{see('invalid-configuration')}")
+
+
+class ConfigWarning(UserWarning):
+    """A configuration is usable but probably not what was meant, e.g. an ``AZAUTH_*`` variable that matches no
+    setting (``azauth validate`` reports these as errors)."""
 
 
 class CredentialUnavailableError(ClientAuthenticationError):

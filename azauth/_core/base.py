@@ -137,7 +137,7 @@ class CredentialCore:
         self._tokens = {}
         self._persistence = persistence_settings(cache_persistence_options, self._environ)
         self._token_stores = {}
-        self._sender = self._new_sender({k: v for k, v in runtime.items() if k != "environ"})
+        self._sender = self._new_sender(_transport_options(runtime))
 
     def __repr__(self) -> str:
         fields = [f"{k}={v!r}" for k, v in self._repr_fields().items() if v]
@@ -393,3 +393,21 @@ def _explain_transport_error(exc: Exception, name: str) -> Exception:
 def unavailable(message: str) -> CredentialUnavailableError:
     """A ``CredentialUnavailableError`` (the chain moves on to the next credential)."""
     return CredentialUnavailableError(message=message)
+
+
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
+"""Variables naming the CA bundle to trust, in the order requests reads them."""
+
+
+def _transport_options(runtime: Mapping[str, Any]) -> dict[str, Any]:
+    """The runtime options for the sender. A credential given ``environ=`` reads every variable from it, the CA
+    bundle too: ``REQUESTS_CA_BUNDLE`` (or ``SSL_CERT_FILE``, ``CURL_CA_BUNDLE``) of that mapping becomes
+    ``connection_verify`` unless that is given, in both modes (requests would read ``os.environ``, aiohttp
+    neither)."""
+    options = {k: v for k, v in runtime.items() if k != "environ"}
+    environ = runtime.get("environ")
+    if environ is not None and "connection_verify" not in runtime and "transport" not in runtime:
+        bundle = next((environ[name] for name in CA_BUNDLE_VARIABLES if environ.get(name)), None)
+        if bundle is not None:
+            options["connection_verify"] = bundle
+    return options

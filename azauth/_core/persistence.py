@@ -16,6 +16,10 @@ __all__ = ["PersistedKey", "PersistenceSettings", "TokenStore", "persistence_set
 
 T = TypeVar("T")
 
+CONFIG_SETTING_ATTRIBUTE = "_azauth_config_setting"
+"""Set on persistence options built from a configuration: the configuration key that allows an unencrypted
+cache, named by the encryption error instead of the keyword."""
+
 CAE_SUFFIX = ".cae"
 NON_CAE_SUFFIX = ".nocae"
 
@@ -27,6 +31,9 @@ class PersistenceSettings:
     name: str
     allow_unencrypted_storage: bool
     environ: Mapping[str, str]
+    setting: str = "TokenCachePersistenceOptions(allow_unencrypted_storage=True)"
+    """How the application allows an unencrypted cache, for the error saying it can't be encrypted: the
+    keyword, or the configuration key when the credential was built from a configuration."""
 
     def file_name(self, cae: bool) -> str:
         """The cache's file name: CAE and non-CAE tokens live in separate caches, as in azure-identity."""
@@ -83,4 +90,7 @@ def persistence_settings(options: Any, environ: Mapping[str, str]) -> Persistenc
         )
     if not isinstance(allow, bool):
         raise TypeError("TokenCachePersistenceOptions.allow_unencrypted_storage must be True or False")
+    setting = getattr(options, CONFIG_SETTING_ATTRIBUTE, None)
+    if isinstance(setting, str) and setting:
+        return PersistenceSettings(name, allow, environ, setting)
     return PersistenceSettings(name, allow, environ)

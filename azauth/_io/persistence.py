@@ -34,6 +34,7 @@ from azure.core.credentials import AccessTokenInfo
 
 from .._core.persistence import NON_CAE_SUFFIX, PersistedKey, PersistenceSettings
 from .._protocol.msal_cache import parse_document, serialize_document
+from .._troubleshooting import see
 from ..cache_options import DEFAULT_CACHE_NAME
 
 __all__ = ["LOCK_TIMEOUT", "FileTokenStore", "cache_directory", "open_token_store"]
@@ -186,8 +187,8 @@ def open_token_store(settings: PersistenceSettings, cae: bool) -> FileTokenStore
             raise ValueError(
                 f"Cache encryption is impossible on this system ({type(exc).__name__}: {cause}), for example because"
                 " libsecret is not installed or no session bus is available (as in an SSH session or a"
-                " container). Specify TokenCachePersistenceOptions(allow_unencrypted_storage=True) to store the"
-                " cache unencrypted (readable by this user only) instead of raising this exception."
+                f" container). Specify {settings.setting} to store the cache unencrypted (readable by this user"
+                f" only) instead of raising this exception. {see('cache-encryption-is-impossible')}"
             ) from exc
         _LOGGER.debug("Token cache %s is stored unencrypted: %s", path, type(exc).__name__)
         backend = _PlainFile(path)

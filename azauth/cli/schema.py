@@ -1,6 +1,7 @@
 """Print the JSON schema of configuration documents (or write it with --output).
 
-The schema is generated from the models; ``schemas/azauth.schema.json`` holds a copy for editors and CI.
+The schema ships inside the package (azauth/config/azauth.schema.json, generated from the models); editors and
+generic validators (jsonschema, yaml-language-server) can use it. Its $id is stable.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Print or write the schema."""
-    from ..config.schema import render_schema
+    from ..config.schema import packaged_schema, render_schema
 
-    text = render_schema()
+    text = render_schema() if args.output else packaged_schema()
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="\n") as file:
             file.write(text)

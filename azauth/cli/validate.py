@@ -2,7 +2,8 @@
 
 Plain validation checks the structure and lists ${VAR}, {env:} and {file:} references as notes; --resolve
 also resolves them from this environment (run it where the application runs). Nothing is built: no network,
-no process, no file written. AZAUTH_* variables are not laid over the files.
+no process, no file written. AZAUTH_* variables are not laid over the files, but one that matches no
+setting (a typo such as AZAUTH_PROFILS__APP__TYPE) is an error.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default="text",
         help="text (default), json, or github (workflow annotations)",
     )
+    parser.add_argument(
+        "--quiet-notes",
+        action="store_true",
+        help="leave out notes (references resolved when built): errors and warnings only",
+    )
 
 
 def check_file(path: str, *, resolve: bool, strict: bool) -> list[ConfigProblem]:
@@ -50,7 +56,14 @@ def check_file(path: str, *, resolve: bool, strict: bool) -> list[ConfigProblem]
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Validate each file and report in the chosen format."""
+    from ..config.loader import unknown_env_problems
+
     results = {path: check_file(path, resolve=args.resolve, strict=args.strict) for path in args.files}
+    environment = unknown_env_problems(os.environ, "error")
+    if environment:
+        results = {"<environment>": environment, **results}
+    if args.quiet_notes:
+        results = {path: [p for p in problems if p.severity != "note"] for path, problems in results.items()}
     invalid = [path for path, problems in results.items() if any(p.severity == "error" for p in problems)]
     if args.format == "json":
         out.write(json.dumps(_as_json(results, invalid), indent=2) + "\n")

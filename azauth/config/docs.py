@@ -25,11 +25,11 @@ A configuration describes credentials in a file (YAML, TOML, `pyproject.toml` un
 a Python mapping, or `AZAUTH_*` environment variables, and builds them for sync or async code:
 
 ```python
-from azauth import credential_from_config        # azauth.aio.credential_from_config: the async credential
-credential = credential_from_config("auth.yaml", profile="app")
-
+from azauth import credential_from_config  # azauth.aio.credential_from_config: the async credential
 from azauth.config import load_config
-document = load_config("auth.yaml")              # validated; nothing built yet
+
+credential = credential_from_config("auth.yaml", profile="app")
+document = load_config("auth.yaml")  # validated; nothing built yet
 ```
 
 ```yaml

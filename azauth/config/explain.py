@@ -12,9 +12,9 @@ from typing import Any
 
 from .._core.default import MEMBERS, TOKEN_CREDENTIALS_VARIABLE, select_members
 from ..errors import ConfigError, ConfigProblem
-from ._locations import Locator, format_path
+from ._locations import FieldPath, Locator, format_path
 from .inputs import Finding, field_findings, type_findings
-from .loader import ConfigSource, check, open_source
+from .loader import ConfigSource, check, open_source, unknown_env_problems
 from .models import PLANNED_TYPES, REGISTRY
 from .profiles import BUILTIN_PROFILES, MAX_CHAIN_DEPTH, document_profiles, unknown_profile_message
 from .sources import RawDocument, env_overlay
@@ -157,10 +157,21 @@ class _Walker:
         defaults = raw.data.get("defaults") if isinstance(raw.data, dict) else None
         self.defaults: Mapping[str, Any] = defaults if isinstance(defaults, dict) else {}
 
+    def origin(self, path: FieldPath | None) -> str:
+        """Where the value at ``path`` was written: ``auth.yaml:12``, ``env AZAUTH_...``, ``mapping``, ``built-in``."""
+        if path is None:
+            return "built-in"
+        file, line, _ = self.raw.locator.position(path, key=True)
+        if file.startswith("<env ") and file.endswith(">"):
+            return "env " + file[len("<env ") : -1]
+        if file.startswith("<"):
+            return file.strip("<>")
+        return f"{os.path.basename(file)}:{line}" if line is not None else os.path.basename(file)
+
     def profile(self, name: str, trail: tuple[str, ...], depth: int) -> CredentialNode:
         if name in self.profiles:
             value, path = self.profiles[name]
-            node = self.visit(value, format_path(path) or "(top level)", trail, depth)
+            node = self.visit(value, format_path(path) or "(top level)", trail, depth, path=path)
         elif name in BUILTIN_PROFILES:
             node = self.visit(BUILTIN_PROFILES[name], f"built-in {name}", trail, depth, builtin=True)
             node.builtin = True
@@ -173,7 +184,14 @@ class _Walker:
         return node
 
     def visit(
-        self, value: Any, where: str, trail: tuple[str, ...], depth: int, *, builtin: bool = False
+        self,
+        value: Any,
+        where: str,
+        trail: tuple[str, ...],
+        depth: int,
+        *,
+        builtin: bool = False,
+        path: FieldPath | None = None,
     ) -> CredentialNode:
         if not isinstance(value, dict):
             return CredentialNode("?", "?", where, note="not a credential mapping", ready=False, buildable=False)
@@ -214,7 +232,14 @@ class _Walker:
                     kind, class_name, where, note="a chain needs credentials", ready=False, buildable=False
                 )
             members = [
-                self.visit(child, f"{where}.credentials[{i}]", trail, depth + 1, builtin=builtin)
+                self.visit(
+                    child,
+                    f"{where}.credentials[{i}]",
+                    trail,
+                    depth + 1,
+                    builtin=builtin,
+                    path=None if path is None else (*path, "credentials", i),
+                )
                 for i, child in enumerate(members_value)
             ]
             for member in members:
@@ -226,7 +251,7 @@ class _Walker:
             ready = buildable and any(m.ready for m in members)
             return CredentialNode(kind, class_name, where, members=members, ready=ready, buildable=buildable)
         if kind == "default" and kind in REGISTRY:
-            return self.default(value, where, builtin)
+            return self.default(value, where, builtin, path)
         findings = type_findings(kind, value, self.environ)
         if kind not in REGISTRY:
             if kind in PLANNED_TYPES:
@@ -237,12 +262,14 @@ class _Walker:
             return CredentialNode(
                 kind, "?", where, findings, note=f"unknown credential type {kind!r}", ready=False, buildable=False
             )
-        from_config = field_findings(kind, value, self.environ, self.raw.base_dir)
+
+        def origin(key: str) -> str:
+            return self.origin(None if path is None else (*path, key))
+
+        from_config = field_findings(kind, value, self.environ, self.raw.base_dir, origin)
         findings = from_config + findings
         if "authority" not in value and any(f.name == "authority" for f in REGISTRY[kind].fields):
-            authority = self.defaults.get("authority")
-            if isinstance(authority, str):
-                findings.append(Finding("authority", "defaults", _maybe_interpolated(authority, self.environ)))
+            findings.append(self._authority())
         ready = not any(f.missing for f in findings)
         buildable = not any(f.blocks_build for f in findings)
         env_blocked = not buildable and not any(f.blocks_build for f in from_config)
@@ -250,11 +277,30 @@ class _Walker:
             kind, REGISTRY[kind].class_name, where, findings, ready=ready, buildable=buildable, env_blocked=env_blocked
         )
 
-    def default(self, value: Mapping[str, Any], where: str, builtin: bool) -> CredentialNode:
+    def _authority(self) -> Finding:
+        """Where a credential that names no authority gets it: ``defaults.authority``, else
+        ``AZURE_AUTHORITY_HOST``, else the public cloud."""
+        authority = self.defaults.get("authority")
+        if isinstance(authority, str):
+            where = self.origin(("defaults", "authority"))
+            return Finding("authority", f"defaults.authority, {where}", _maybe_interpolated(authority, self.environ))
+        if self.environ.get("AZURE_AUTHORITY_HOST"):
+            return Finding("authority", "env AZURE_AUTHORITY_HOST", self.environ["AZURE_AUTHORITY_HOST"])
+        return Finding("authority", "default", "login.microsoftonline.com (the public cloud)")
+
+    def default(
+        self, value: Mapping[str, Any], where: str, builtin: bool, path: FieldPath | None = None
+    ) -> CredentialNode:
         """DefaultAzureCredential as the members it would try, in order, each with what it finds; the members
         left out and why. A member that lacks an input is ruled out without a request or a process."""
         class_name = REGISTRY["default"].class_name
-        findings = field_findings("default", value, self.environ, self.raw.base_dir)
+        findings = field_findings(
+            "default",
+            value,
+            self.environ,
+            self.raw.base_dir,
+            lambda key: self.origin(None if path is None else (*path, key)),
+        )
         raw_variable = self.environ.get(TOKEN_CREDENTIALS_VARIABLE)
         if raw_variable:
             findings.append(Finding(TOKEN_CREDENTIALS_VARIABLE, "env", raw_variable))
@@ -321,7 +367,7 @@ def explain(
     env = os.environ if environ is None else environ
     kind, path, reason = _source(source, env)
     try:
-        raw = open_source(source, env)
+        raw = open_source(source, env, warn=False)
     except ConfigError as exc:
         name, why = _profile(profile, env, None)
         return Explanation(kind, path, reason, [], name, why, [], None, list(exc.problems))
@@ -332,6 +378,8 @@ def explain(
         overlay = sorted(set(raw.locator.env_names.values()))
     result = check(raw, resolve=True, environ=env, read_secrets=False)
     problems = [p for p in result.problems if p.severity != "note"]
+    if not isinstance(source, Mapping):
+        problems.extend(unknown_env_problems(env, "warning"))
     name, why = _profile(profile, env, raw.data)
     walker = _Walker(raw, env)
     shadowed = sorted(set(walker.profiles) & set(BUILTIN_PROFILES))

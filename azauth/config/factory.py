@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from .._core.base import CredentialCore
+from .._core.persistence import CONFIG_SETTING_ATTRIBUTE
 from ..errors import ConfigError, ConfigProblem, CredentialUnavailableError
 from ._locations import FieldPath
 from .loader import ConfigSource, load_config
@@ -187,7 +188,14 @@ class _Builder:
             options = {"allow_unencrypted_storage": cache.allow_unencrypted_storage}
             if cache.name:
                 options["name"] = cache.name
-            arguments[CACHE_PARAMETER] = kind.parameters[CACHE_PARAMETER](**options)
+            persistence = kind.parameters[CACHE_PARAMETER](**options)
+            file = self.raw.locator.file
+            where = f" in {file}" if not file.startswith("<") else ""
+            if file == "<env>":
+                where = " (AZAUTH_DEFAULTS__CACHE__ALLOW_UNENCRYPTED_STORAGE=true)"
+            setting = f"defaults.cache.allow_unencrypted_storage: true{where}"
+            setattr(persistence, CONFIG_SETTING_ATTRIBUTE, setting)  # named by the encryption error
+            arguments[CACHE_PARAMETER] = persistence
         if kind.runtime_options:
             arguments.update(self._runtime_options())
         return arguments

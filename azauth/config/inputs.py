@@ -258,20 +258,31 @@ def _file_status(path: str, base_dir: str | None) -> bool:
 
 
 def field_findings(
-    kind: str, config: Mapping[str, Any], environ: Mapping[str, str], base_dir: str | None
+    kind: str,
+    config: Mapping[str, Any],
+    environ: Mapping[str, str],
+    base_dir: str | None,
+    origin: Callable[[str], str] | None = None,
 ) -> list[Finding]:
     """The configuration keys of a credential of type ``kind``: each key written (secrets only as set/unset,
-    references as resolved or unset, paths as existing or missing) and each required key not written."""
+    references as resolved or unset, paths as existing or missing) and each required key not written.
+
+    ``origin(key)`` says where a key's value was written (``auth.yaml:12``, ``env AZAUTH_PROFILES__APP__...``,
+    ``built-in``); default ``file``."""
     credential_type = REGISTRY.get(kind)
     if credential_type is None:
         return []
     findings: list[Finding] = []
     for item in credential_type.fields:
         found = len(findings)
-        _field(item, config, environ, base_dir, findings)
+        _field(item, config, environ, base_dir, findings, (origin or _file)(item.name))
         # keys are read when the credential is built, except those re-read for every token (an adapter's source)
         findings[found:] = [replace(f, at_build=item.adapter is None) for f in findings[found:]]
     return findings
+
+
+def _file(key: str) -> str:
+    return "file"
 
 
 def _field(
@@ -280,11 +291,12 @@ def _field(
     environ: Mapping[str, str],
     base_dir: str | None,
     findings: list[Finding],
+    written: str,
 ) -> None:
     secret = item.secret or item.adapter is not None
     if item.name not in config:
         if item.required:
-            findings.append(Finding(item.name, "file", "missing (required)", ok=False))
+            findings.append(Finding(item.name, "configuration", "missing (required)", ok=False))
         return
     value = config[item.name]
     if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("env", "file"):
@@ -305,9 +317,9 @@ def _field(
         else:
             findings.append(_plain(item.name, resolved, source, item.is_path, base_dir))
     elif secret:
-        findings.append(Finding(item.name, "file", "set (literal)"))
+        findings.append(Finding(item.name, written, "set (literal)"))
     else:
-        findings.append(_plain(item.name, value, "file", item.is_path, base_dir))
+        findings.append(_plain(item.name, value, written, item.is_path, base_dir))
 
 
 def _plain(name: str, value: Any, source: str, is_path: bool, base_dir: str | None) -> Finding:

@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ConfigError, ConfigProblem
-from ._locations import FieldPath, Locator, format_path
+from .._troubleshooting import see
+from ..errors import ConfigError, ConfigProblem, ConfigWarning
+from ._locations import FieldPath, Locator, Severity, format_path
 from .models import (
     CACHE_PARAMETER,
     DOCUMENT_ADAPTER,
@@ -29,10 +30,19 @@ from .models import (
     _DocumentBase,
 )
 from .profiles import check_profiles, document_profiles, raw_credentials
-from .sources import RawDocument, env_overlay, from_mapping, overlay, read_file
+from .sources import (
+    SHORT_FORM_HEADER,
+    RawDocument,
+    env_overlay,
+    from_mapping,
+    overlay,
+    read_file,
+    unknown_env_message,
+    unknown_env_variables,
+)
 from .values import SecretSource, has_reference, interpolate_tree, references
 
-__all__ = ["CheckResult", "check", "load_config", "open_source"]
+__all__ = ["CheckResult", "check", "load_config", "open_source", "unknown_env_problems"]
 
 EXTENSION_PREFIX = "x-"
 """Top-level keys of a full document starting with this are ignored: a place for YAML anchors."""
@@ -56,14 +66,17 @@ class CheckResult:
 # --------------------------------------------------------------------------------------------- sources
 
 
-def open_source(source: ConfigSource, environ: Mapping[str, str]) -> RawDocument | None:
+def open_source(source: ConfigSource, environ: Mapping[str, str], *, warn: bool = True) -> RawDocument | None:
     """The raw document to use: explicit path or mapping > ``AZAUTH_CONFIG`` > ``AZAUTH_*`` variables > none.
 
     ``AZAUTH_*`` variables are laid over a file (they win where both speak); an explicit mapping is used as it
-    is. ``None`` means no configuration at all: the built-in ``default`` profile.
+    is. ``None`` means no configuration at all: the built-in ``default`` profile. With ``warn``, an ``AZAUTH_*``
+    variable that matches no setting is a :class:`~azauth.ConfigWarning`.
     """
     if isinstance(source, Mapping):
         return from_mapping(source)
+    if warn:
+        warn_unknown_env_variables(environ)
     path = source if source is not None else environ.get("AZAUTH_CONFIG") or None
     env_data, env_names = env_overlay(environ)
     if path is not None:
@@ -71,6 +84,23 @@ def open_source(source: ConfigSource, environ: Mapping[str, str]) -> RawDocument
     if env_data:
         return RawDocument(env_data, Locator("<env>", env_names=dict(env_names)), None)
     return None
+
+
+def unknown_env_problems(environ: Mapping[str, str], severity: Severity) -> list[ConfigProblem]:
+    """A problem for each ``AZAUTH_*`` variable that matches no setting (an error under ``azauth validate``)."""
+    return [
+        ConfigProblem(f"<env {name}>", None, None, "", unknown_env_message(name, suggestion), severity)
+        for name, suggestion in unknown_env_variables(environ)
+    ]
+
+
+def warn_unknown_env_variables(environ: Mapping[str, str]) -> None:
+    """A :class:`~azauth.ConfigWarning` for each ``AZAUTH_*`` variable that matches no setting."""
+    import warnings
+
+    for name, suggestion in unknown_env_variables(environ):
+        message = f"{unknown_env_message(name, suggestion)} ({see('unknown-azauth-variable')})"
+        warnings.warn(message, ConfigWarning, stacklevel=4)
 
 
 # -------------------------------------------------------------------------------------------- checking
@@ -85,24 +115,33 @@ def check(
     locator = raw.locator
     problems: list[ConfigProblem] = []
     data = raw.data
+    unresolved: set[FieldPath] = set()
     if resolve:
         data, failures = interpolate_tree(raw.data, env, locator)
         problems.extend(failures)
-    if isinstance(data, dict) and not ("type" in data and "profiles" not in data):  # a full document
+        unresolved = {_parse_path(p.path) for p in failures}
+    short_form = isinstance(data, dict) and "type" in data and "profiles" not in data
+    if isinstance(data, dict) and not short_form:  # a full document
         data = {k: v for k, v in data.items() if not str(k).startswith(EXTENSION_PREFIX)}
+    validated = data
+    if short_form:  # '$schema' and 'version' may head a short form too; the rest is the credential
+        validated = {k: v for k, v in data.items() if k not in SHORT_FORM_HEADER}
+        problems.extend(_check_short_form_header(data, raw.data, locator, structural=not resolve))
     try:
-        model = DOCUMENT_ADAPTER.validate_python(data)
+        model = DOCUMENT_ADAPTER.validate_python(validated)
     except ValidationError as exc:
-        problems.extend(_translate(exc, raw.data, locator, structural=not resolve))
+        translated = _translate(exc, raw.data, locator, structural=not resolve)
+        # a value whose reference failed to resolve is reported once, by the reference
+        problems.extend(p for p in translated if _parse_path(p.path) not in unresolved)
         model = None
     problems.extend(check_profiles(data, locator))
     problems.extend(_advice(raw, structural=not resolve))
     if model is not None and not isinstance(model, _DocumentBase):  # the short form: one credential
         model = ConfigDocument(profiles={"default": model})
         raw = RawDocument({"profiles": {"default": raw.data}}, locator.rebased(("profiles", "default")), raw.base_dir)
+    if resolve if read_secrets is None else read_secrets:
+        problems.extend(_resolve_secrets(raw, env))  # every unreadable secret, even when something else failed
     if model is not None:
-        if resolve if read_secrets is None else read_secrets:
-            problems.extend(_resolve_secrets(model, raw, env))
         model._origin = raw
     problems = _redact(problems, raw.data)
     problems.sort(key=lambda p: (p.file, p.line or 0, p.column or 0, p.path))
@@ -315,21 +354,53 @@ def _strings(value: Any, path: FieldPath) -> list[tuple[FieldPath, str]]:
     return []
 
 
-def _resolve_secrets(model: Any, raw: RawDocument, environ: Mapping[str, str]) -> list[ConfigProblem]:
-    """Read every ``{env:}`` / ``{file:}`` reference once, so a missing one is reported with its place."""
+def _resolve_secrets(raw: RawDocument, environ: Mapping[str, str]) -> list[ConfigProblem]:
+    """Read every ``{env:}`` / ``{file:}`` secret reference once, so each missing one is reported with its place.
+
+    Works on the raw document, so the secrets are listed in the same run as any other problem."""
     problems: list[ConfigProblem] = []
-    for name, profile in model.profiles.items():
-        for credential, path in _credentials(profile, ("profiles", name)):
-            for item in REGISTRY[credential.type].fields:
-                value = getattr(credential, item.name)
-                if isinstance(value, SecretSource) and not value.is_literal:
-                    try:
-                        if item.binary:
-                            value.resolve_bytes(environ, raw.base_dir)
-                        else:
-                            value.resolve(environ, raw.base_dir)
-                    except ValueError as exc:
-                        problems.append(raw.locator.problem((*path, item.name), str(exc)))
+    for _, (profile, profile_path) in document_profiles(raw.data).items():
+        for credential, path in raw_credentials(profile, profile_path):
+            tag = credential.get("type")
+            kind = REGISTRY.get(tag) if isinstance(tag, str) else None
+            for item in kind.fields if kind is not None else ():
+                value = credential.get(item.name)
+                if not (item.secret or item.adapter is not None) or not isinstance(value, dict) or len(value) != 1:
+                    continue
+                ((how, where),) = value.items()
+                if how not in ("env", "file") or not isinstance(where, str) or not where:
+                    continue
+                source = SecretSource(env=where) if how == "env" else SecretSource(file=where)
+                try:
+                    if item.binary:
+                        source.resolve_bytes(environ, raw.base_dir)
+                    else:
+                        source.resolve(environ, raw.base_dir)
+                except ValueError as exc:
+                    problems.append(raw.locator.problem((*path, item.name), str(exc)))
+    return problems
+
+
+def _parse_path(text: str) -> FieldPath:
+    """The field path ``format_path`` wrote as ``text``."""
+    parts: list[str | int] = []
+    for piece in text.replace("[", ".[").split("."):
+        if piece.startswith("[") and piece.endswith("]") and piece[1:-1].isdigit():
+            parts.append(int(piece[1:-1]))
+        elif piece:
+            parts.append(piece)
+    return tuple(parts)
+
+
+def _check_short_form_header(data: Any, raw_data: Any, locator: Locator, *, structural: bool) -> list[ConfigProblem]:
+    """``version`` of a short-form document must be 1 (``$schema`` is any string)."""
+    problems: list[ConfigProblem] = []
+    version = data.get("version", 1)
+    if version != 1 and not (structural and _refers(raw_data, ("version",))):
+        message = "unsupported version: this azauth reads version 1 documents"
+        problems.append(locator.problem(("version",), message))
+    if "$schema" in data and not isinstance(data["$schema"], str):
+        problems.append(locator.problem(("$schema",), "must be a string: the URL or path of the JSON schema"))
     return problems
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "env_overlay",
     "from_mapping",
     "read_file",
+    "unknown_env_variables",
 ]
 
 MAX_CONFIG_BYTES = 1 << 20
@@ -41,6 +42,12 @@ MAX_YAML_ALIASES = 100
 ENV_PREFIX = "AZAUTH_"
 ENV_DOCUMENT_KEYS = ("version", "default_profile", "defaults", "profiles")
 """Top-level keys that ``AZAUTH_*`` variables can set (``AZAUTH_PROFILE`` and ``AZAUTH_CONFIG`` select)."""
+ENV_SELECTORS = ("config", "profile")
+"""``AZAUTH_CONFIG`` (a path) and ``AZAUTH_PROFILE`` (a profile name): they choose, they describe nothing."""
+ENV_RESERVED = frozenset({"AZAUTH_TEST_REQUIRE_TOOLS"})
+"""``AZAUTH_*`` variables that are not configuration (the test suite's)."""
+SHORT_FORM_HEADER = ("$schema", "version")
+"""Document keys a short-form document (one credential at the top level) may carry besides the credential's."""
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 _PLAIN_YAML_TAGS = frozenset(
@@ -438,6 +445,42 @@ def env_overlay(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[FieldP
     return data, names
 
 
+def unknown_env_variables(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """``AZAUTH_*`` variables that match no setting, each with the name it was probably meant to be (or ``None``).
+
+    ``AZAUTH_CONFIG``, ``AZAUTH_PROFILE`` and ``AZAUTH_<KEY>[__...]`` for a document key are known; keys below
+    those are checked by the document's validation (an unknown key there is an error at its variable).
+    """
+    import difflib
+
+    known = [*ENV_SELECTORS, *ENV_DOCUMENT_KEYS]
+    found: list[tuple[str, str | None]] = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in ENV_RESERVED:
+            continue
+        head, separator, rest = upper[len(ENV_PREFIX) :].partition("__")
+        if head.lower() in known:
+            continue
+        close = [k for k in ("profiles", "defaults") if head.lower().startswith(k + "_")][:1]
+        if close:  # AZAUTH_PROFILES_APP__TYPE: '__' written as '_'
+            rest = head[len(close[0]) + 1 :] + separator + rest
+            separator = "__"
+        else:
+            close = difflib.get_close_matches(head.lower(), known, n=1, cutoff=0.6)
+        suggestion = ENV_PREFIX + close[0].upper() + (separator + rest if separator else "") if close else None
+        found.append((name, suggestion))
+    return found
+
+
+def unknown_env_message(name: str, suggestion: str | None) -> str:
+    """The words for an ``AZAUTH_*`` variable that matches no setting."""
+    hint = f" (did you mean {suggestion}?)" if suggestion else ""
+    known = "AZAUTH_CONFIG, AZAUTH_PROFILE, AZAUTH_VERSION, AZAUTH_DEFAULT_PROFILE, AZAUTH_DEFAULTS__*"
+    known += ", AZAUTH_PROFILES__*"
+    return f"{name} matches no azauth setting{hint}; it is ignored. Known: {known}"
+
+
 def _decode_json_leaves(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _decode_json_leaves(child) for key, child in value.items()}
@@ -463,7 +506,14 @@ def overlay(base: RawDocument, env_data: Mapping[str, Any], env_names: Mapping[F
         return base
     data, locator = base.data, base.locator
     if isinstance(data, dict) and "type" in data and "profiles" not in data:  # short form becomes a profile
-        data, locator = {"profiles": {"default": data}}, locator.rebased(("profiles", "default"))
+        header = {k: v for k, v in data.items() if k in SHORT_FORM_HEADER}
+        credential = {k: v for k, v in data.items() if k not in SHORT_FORM_HEADER}
+        moved = locator.rebased(("profiles", "default"))
+        for key in header:  # the header stays at the top level, and so do its positions
+            for table, source in ((moved.values, locator.values), (moved.keys, locator.keys)):
+                if (key,) in source:
+                    table[(key,)] = source[(key,)]
+        data, locator = {**header, "profiles": {"default": credential}}, moved
     return RawDocument(_deep_merge(data, env_data), locator.merged(env_names), base.base_dir)
 
 

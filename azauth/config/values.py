@@ -1,8 +1,8 @@
 """Values in a document: ``${VAR}`` interpolation and secret references (``{env: NAME}``, ``{file: PATH}``).
 
 Interpolation is a pure lookup in an environment mapping: ``${VAR}``, ``${VAR:-fallback}`` (the fallback when
-``VAR`` is unset or empty) and ``$$`` for a literal ``$``. No shell, no commands, no nesting: a variable's value
-is used as it is, never interpolated again.
+``VAR`` is unset or empty) and ``$$`` for a literal ``$``; a fallback may hold references (``${A:-${B}}``), as in
+POSIX shells. No shell, no commands: a variable's value is used as it is, never interpolated again.
 """
 
 from __future__ import annotations
@@ -31,33 +31,92 @@ MAX_SECRET_FILE_BYTES = 1 << 20
 """A ``{file: PATH}`` larger than this (1 MiB) is refused."""
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_TOKEN = re.compile(r"\$(\$|\{)?")
+MAX_NESTING = 8
+"""Deepest ``${A:-${B:-...}}`` nesting accepted in a fallback."""
 
 
-def _scan(text: str) -> Iterator[tuple[int, int, str | None, str | None]]:
-    """``(start, end, name, fallback)`` per reference; ``name`` is ``None`` for ``$$``. Raises ``ValueError``."""
-    for match in _TOKEN.finditer(text):
-        if match[1] is None:
-            continue  # a lone '$' is itself
-        if match[1] == "$":
-            yield match.start(), match.end(), None, None
+@dataclass(frozen=True)
+class _Reference:
+    """``${name}`` or ``${name:-fallback}``; the fallback is itself text with references (as in POSIX shells)."""
+
+    name: str
+    fallback: tuple[str | _Reference, ...] | None
+
+
+def _parse(text: str, position: int, depth: int, *, inside: bool) -> tuple[list[str | _Reference], int]:
+    """Parts of ``text`` from ``position`` up to the end (or, ``inside`` a fallback, its closing ``}``)."""
+    parts: list[str | _Reference] = []
+    literal: list[str] = []
+    while position < len(text):
+        char = text[position]
+        if inside and char == "}":
+            break
+        if char != "$" or position + 1 >= len(text) or text[position + 1] not in "${":
+            literal.append(char)  # a lone '$' is itself
+            position += 1
             continue
-        close = text.find("}", match.end())
+        if text[position + 1] == "$":
+            literal.append("$")
+            position += 2
+            continue
+        if literal:
+            parts.append("".join(literal))
+            literal = []
+        reference, position = _parse_reference(text, position + 2, depth)
+        parts.append(reference)
+    if literal:
+        parts.append("".join(literal))
+    return parts, position
+
+
+def _parse_reference(text: str, position: int, depth: int) -> tuple[_Reference, int]:
+    """The reference whose name starts at ``position`` (just after ``${``), and where it ends."""
+    match = _NAME.match(text, position)
+    end = match.end() if match else position
+    if match is None or end >= len(text) or text[end] not in "}:":
+        close = text.find("}", position)
         if close < 0:
             raise ValueError("'${' without a closing '}' (write '$$' for a literal '$')")
-        body = text[match.end() : close]
-        name, separator, fallback = body.partition(":-")
-        if not _NAME.fullmatch(name):
-            raise ValueError(
-                f"invalid reference '${{{body}}}': use ${{NAME}} or ${{NAME:-fallback}} (write '$$' for a literal '$')"
-            )
-        yield match.start(), close + 1, name, fallback if separator else None
+        body = text[position:close]
+        raise ValueError(
+            f"invalid reference '${{{body}}}': use ${{NAME}} or ${{NAME:-fallback}} (write '$$' for a literal '$')"
+        )
+    name = match[0]
+    if text[end] == "}":
+        return _Reference(name, None), end + 1
+    if not text.startswith(":-", end):
+        raise ValueError(
+            f"invalid reference to {name} ('${{{name}:' must be followed by '-'): use ${{NAME}} or"
+            " ${NAME:-fallback} (write '$$' for a literal '$')"
+        )
+    if depth >= MAX_NESTING:
+        raise ValueError(f"references nested more than {MAX_NESTING} deep in a fallback")
+    fallback, close = _parse(text, end + 2, depth + 1, inside=True)
+    if close >= len(text):
+        raise ValueError("'${' without a closing '}' (write '$$' for a literal '$')")
+    return _Reference(name, tuple(fallback)), close + 1
+
+
+def _parts(text: str) -> list[str | _Reference]:
+    """``text`` split into literal text and references; raises ``ValueError`` for invalid syntax."""
+    return _parse(text, 0, 0, inside=False)[0]
+
+
+def _names(parts: tuple[str | _Reference, ...] | list[str | _Reference]) -> Iterator[str]:
+    for part in parts:
+        if isinstance(part, _Reference):
+            yield part.name
+            if part.fallback is not None:
+                yield from _names(part.fallback)
 
 
 def references(text: str) -> list[str]:
-    """Names of the variables ``text`` refers to (``[]`` if none, or if its syntax is invalid)."""
+    """Names of the variables ``text`` refers to, fallbacks included (``[]`` if none, or if its syntax is
+    invalid)."""
+    if "$" not in text:
+        return []
     try:
-        return [name for _, _, name, _ in _scan(text) if name is not None]
+        return list(_names(_parts(text)))
     except ValueError:
         return []
 
@@ -67,26 +126,30 @@ def has_reference(text: str) -> bool:
     return "${" in text.replace("$$", "")
 
 
+def _expand(parts: tuple[str | _Reference, ...] | list[str | _Reference], environ: Mapping[str, str]) -> str:
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        value = environ.get(part.name)
+        if not value:
+            if part.fallback is None:
+                raise ValueError(f"environment variable {part.name} is not set (referenced as ${{{part.name}}})")
+            value = _expand(part.fallback, environ)
+        out.append(value)
+    return "".join(out)
+
+
 def interpolate(text: str, environ: Mapping[str, str]) -> str:
-    """``text`` with every reference replaced; ``ValueError`` names an unset variable or a syntax error."""
+    """``text`` with every reference replaced; ``ValueError`` names an unset variable or a syntax error.
+
+    A fallback may itself hold references, expanded only when it is used: ``${A:-${B:-x}}`` is A, else B,
+    else ``x``, as in POSIX shells. A variable's value is used as it is, never interpolated again.
+    """
     if "$" not in text:
         return text
-    parts: list[str] = []
-    position = 0
-    for start, end, name, fallback in _scan(text):
-        parts.append(text[position:start])
-        if name is None:
-            parts.append("$")
-        else:
-            value = environ.get(name)
-            if not value:
-                if fallback is None:
-                    raise ValueError(f"environment variable {name} is not set (referenced as ${{{name}}})")
-                value = fallback
-            parts.append(value)
-        position = end
-    parts.append(text[position:])
-    return "".join(parts)
+    return _expand(_parts(text), environ)
 
 
 def interpolate_tree(data: Any, environ: Mapping[str, str], locator: Locator) -> tuple[Any, list[Any]]:

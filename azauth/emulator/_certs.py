@@ -32,6 +32,27 @@ def cached_rsa_key(purpose: str) -> rsa.RSAPrivateKey:
         return key
 
 
+def system_ca_pem() -> bytes:
+    """The PEM certificates this system trusts (OpenSSL's default CA file, else certifi's), or ``b""``."""
+    import os
+    import ssl
+
+    candidates = [ssl.get_default_verify_paths().cafile, ssl.get_default_verify_paths().openssl_cafile]
+    try:
+        import certifi
+
+        candidates.append(certifi.where())
+    except ImportError:  # pragma: no cover - certifi comes with requests
+        pass
+    for path in candidates:
+        if path and os.path.isfile(path):
+            with open(path, "rb") as handle:
+                data = handle.read()
+            if b"-----BEGIN CERTIFICATE-----" in data:
+                return data if data.endswith(b"\n") else data + b"\n"
+    return b""
+
+
 def _new_key(key_type: str, key_size: int) -> PrivateKey:
     if key_type == "rsa":
         return rsa.generate_private_key(public_exponent=65537, key_size=key_size)

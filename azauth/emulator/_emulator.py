@@ -107,7 +107,22 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
     for every other resource; set ``access_token_version`` to "1.0" or "2.0" to force one shape.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        imds_port: int = 0,
+        tenant_id: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> None:
+        """``port``: the HTTPS (Entra ID) port, ``imds_port`` the managed-identity (IMDS) one, 0 for any free
+        one. ``tenant_id``, ``client_id`` and ``client_secret`` name the default tenant and app (random when not
+        given), so a configuration written for one run keeps working in the next."""
+        for value in (port, imds_port):
+            if not 0 <= value <= 65535:
+                raise ValueError(f"a port is between 0 and 65535, not {value}")
+        self._port, self._imds_port = port, imds_port
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._servers: list[tuple[Server, threading.Thread]] = []
@@ -116,6 +131,7 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
         self._tmpdir: str | None = None
         self._ca_path: str | None = None
         self._token_proxy: TokenProxy | None = None
+        self._ca_bundle_path: str | None = None
         self._tenants: set[str] = set()
         self._aliases: dict[str, str] = {}
         self._apps: dict[str, _App] = {}
@@ -130,9 +146,9 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
         self._init_user_grants()
         self._init_sign_in()
         self._init_device_codes()
-        self.tenant_id: str = self.add_tenant()
-        self.client_secret: str = "emu~" + uuid.uuid4().hex
-        self.client_id: str = self.add_app(secrets=[self.client_secret])
+        self.tenant_id: str = self.add_tenant(tenant_id)
+        self.client_secret: str = client_secret or "emu~" + uuid.uuid4().hex
+        self.client_id: str = self.add_app(client_id=client_id, secrets=[self.client_secret])
         self.managed_identity_client_id: str = self._add_identity(system_assigned=True)
         self.mi = ManagedIdentityHosts(self)
         """Managed-identity hosts besides IMDS (App Service, Service Fabric, Azure Arc, Azure ML, Cloud Shell)."""
@@ -157,8 +173,8 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
             self._tmpdir = tempfile.mkdtemp(prefix="azauth-emulator-")
             try:
                 ctx = self._make_tls()
-                self._https = Server(self, self._https_routes(), ctx)
-                self._imds = Server(self, self._imds_routes(), None)
+                self._https = Server(self, self._https_routes(), ctx, self._port)
+                self._imds = Server(self, self._imds_routes(), None, self._imds_port)
                 extra = self.mi.start(self._tmpdir)
             except BaseException:
                 shutil.rmtree(self._tmpdir, ignore_errors=True)
@@ -208,6 +224,9 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
         key_path = os.path.join(self._tmpdir, "server-key.pem")
         with open(self._ca_path, "wb") as f:
             f.write(_certs.pem(ca_cert))
+        self._ca_bundle_path = os.path.join(self._tmpdir, "ca-bundle.pem")
+        with open(self._ca_bundle_path, "wb") as f:
+            f.write(_certs.system_ca_pem() + _certs.pem(ca_cert))
         with open(cert_path, "wb") as f:
             f.write(_certs.pem(server_cert) + _certs.pem(ca_cert))
         with open(key_path, "wb") as f:
@@ -257,15 +276,26 @@ class Emulator(UserGrantsMixin, SignInMixin, DeviceCodeMixin):
         assert self._ca_path is not None
         return self._ca_path
 
+    @property
+    def ca_bundle_path(self) -> str:
+        """Path of a PEM bundle of the system's CA certificates plus the emulator's CA: what ``environ()`` tells
+        clients to trust, so that other HTTPS connections made with that environment still verify."""
+        self._require(self._https)
+        assert self._ca_bundle_path is not None
+        return self._ca_bundle_path
+
     def environ(self) -> dict[str, str]:
-        """Environment variables pointing azure-identity style clients at the emulator."""
+        """Environment variables pointing azure-identity style clients at the emulator.
+
+        ``REQUESTS_CA_BUNDLE`` and ``SSL_CERT_FILE`` name :attr:`ca_bundle_path` (system CAs plus the emulator's);
+        an azauth credential given ``environ=emu.environ()`` trusts it from that mapping."""
         return {
             "AZURE_AUTHORITY_HOST": self.authority,
             "AZURE_TENANT_ID": self.tenant_id,
             "AZURE_CLIENT_ID": self.client_id,
             "AZURE_CLIENT_SECRET": self.client_secret,
-            "REQUESTS_CA_BUNDLE": self.ca_path,
-            "SSL_CERT_FILE": self.ca_path,
+            "REQUESTS_CA_BUNDLE": self.ca_bundle_path,
+            "SSL_CERT_FILE": self.ca_bundle_path,
             "AZURE_POD_IDENTITY_AUTHORITY_HOST": self.imds_endpoint,
         }
 

@@ -140,12 +140,14 @@ def redact(values: Mapping[str, str], secret_names: frozenset[str]) -> dict[str,
 
 
 class Server(ThreadingHTTPServer):
-    """Threading HTTP server bound to 127.0.0.1 on an ephemeral port, optionally TLS."""
+    """Threading HTTP server bound to 127.0.0.1 on ``port`` (0: an ephemeral one), optionally TLS."""
 
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, emulator: Emulator, routes: list[Route], ssl_context: ssl.SSLContext | None) -> None:
+    def __init__(
+        self, emulator: Emulator, routes: list[Route], ssl_context: ssl.SSLContext | None, port: int = 0
+    ) -> None:
         self.emulator = emulator
         self.routes = routes
         self.ssl_context = ssl_context
@@ -153,7 +155,12 @@ class Server(ThreadingHTTPServer):
         self._conns_lock = threading.Lock()
         self._closing = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
-        super().__init__(("127.0.0.1", 0), _Handler)
+        try:
+            super().__init__(("127.0.0.1", port), _Handler)
+        except BaseException:
+            self._wake_r.close()
+            self._wake_w.close()
+            raise
 
     def serve(self) -> None:
         """Accept connections until ``stop_serving`` is called (woken at once, no polling delay)."""
@@ -200,13 +207,16 @@ class Server(ThreadingHTTPServer):
                 self._conns.discard(sock)
 
     def close_connections(self) -> None:
-        """Shut down every live keep-alive connection (wakes handler threads)."""
+        """Shut down and close every live keep-alive connection (wakes handler threads, which then close theirs;
+        a socket is closed twice harmlessly)."""
         with self._conns_lock:
             conns = list(self._conns)
             self._conns.clear()
         for sock in conns:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sock.close()
 
     def match(self, method: str, path: str) -> tuple[Route | None, re.Match[str] | None]:
         """First route matching ``path`` (and ``method`` when several do)."""
@@ -240,6 +250,9 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
         finally:
             self.server.track(self.request, False)
+            # socketserver closes the socket it accepted, which wrap_socket detached: close the TLS socket here
+            with contextlib.suppress(OSError):
+                self.request.close()
 
     def log_message(self, format: str, *args: Any) -> None:
         """No stderr access log."""

@@ -302,7 +302,7 @@ def test_no_secret_value_in_any_output(config: Path, tmp_path: Path, monkeypatch
             _, text = run(str(config), "--profile", profile, "--format", output)
             assert_no_secret(text)
     _, text = run(str(config), "--profile", "literal")
-    assert "- client_secret (file): set (literal)" in text
+    assert "- client_secret (auth.yaml:19): set (literal)" in text
     assert "warning: profiles.literal.client_secret: a literal secret" in text
 
 

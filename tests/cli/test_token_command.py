@@ -84,12 +84,37 @@ def test_json_gives_az_account_get_access_token_fields(
     status, out = run(str(chain_config(tmp_path, emu)), "--scope", SCOPE, "--json")
     report = json.loads(out)
     assert status == 0
-    assert set(report) == {"accessToken", "expiresOn", "expires_on", "tenant", "tokenType"}
-    assert report["accessToken"].startswith("eyJ") and report["tokenType"] == "Bearer"
+    assert set(report) == {"expiresOn", "expires_on", "tenant", "tokenType"}  # the token only with --output tsv
+    assert report["tokenType"] == "Bearer" and "eyJ" not in out
     assert isinstance(report["expires_on"], int) and report["tenant"] == emu.tenant_id
     local = datetime.fromtimestamp(report["expires_on"]).strftime("%Y-%m-%d %H:%M:%S.%f")
     assert report["expiresOn"] == local
     assert emu.client_secret not in out
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "0b1f6471-1bf0-4dda-aec3-cb9272f09590")
+    report = json.loads(run(str(chain_config(tmp_path, emu)), "--scope", SCOPE, "-o", "json")[1])
+    assert report["subscription"] == "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
+    status, out = run(str(chain_config(tmp_path, emu)), "--json", "--subscription", "given")
+    assert status == 0 and json.loads(out)["subscription"] == "given"
+
+
+def test_tsv_prints_the_token_alone(emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SECRET_VARIABLE, emu.client_secret)
+    status, out = run(str(chain_config(tmp_path, emu)), "--scope", SCOPE, "--output", "tsv")
+    assert status == 0 and out.count("\n") == 1
+    assert emu.decode_token(out.strip())["aud"] == "https://vault.azure.net"
+
+
+def test_default_scope_is_arm_and_resource_becomes_a_scope(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SECRET_VARIABLE, emu.client_secret)
+    config = str(chain_config(tmp_path, emu))
+    status, out = run(config)
+    assert status == 0 and "scope: https://management.core.windows.net//.default\n" in out
+    status, out = run(config, "--resource", "https://vault.azure.net", "-o", "tsv")
+    assert status == 0 and emu.decode_token(out.strip())["aud"] == "https://vault.azure.net"
+    scopes = [r.form.get("scope") for r in emu.requests if r.endpoint == "token"]
+    assert scopes == ["https://management.core.windows.net//.default", "https://vault.azure.net/.default"]
 
 
 def test_profile_and_tenant_arguments(
@@ -124,9 +149,20 @@ def test_configuration_errors_exit_1(tmp_path: Path, emu: Emulator, capsys: pyte
     assert status == 1 and "file not found" in capsys.readouterr().err
 
 
-def test_usage_errors_exit_2() -> None:
-    assert main(["token", "auth.yaml"], io.StringIO()) == 2  # --scope is required
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["token", "--scope", "a", "--resource", "b"], io.StringIO()) == 2  # one or the other
     assert main(["token", "--scope"], io.StringIO()) == 2
+    assert main(["token", "--output", "yaml"], io.StringIO()) == 2
+
+
+def test_a_bad_scope_is_one_line_and_exit_2(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(SECRET_VARIABLE, emu.client_secret)
+    status, out = run(str(chain_config(tmp_path, emu)), "--scope", "not a scope")
+    err = capsys.readouterr().err
+    assert status == 2 and out == "" and "Traceback" not in err
+    assert err.startswith("azauth token: error: ") and err.count("\n") == 1 and "invalid scope" in err
 
 
 def test_real_process_with_the_environment_pointing_at_the_emulator(emu: Emulator, tmp_path: Path) -> None:
@@ -152,7 +188,7 @@ def test_real_process_with_the_environment_pointing_at_the_emulator(emu: Emulato
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["tenant"] == emu.tenant_id and report["accessToken"].startswith("eyJ")
+    assert report["tenant"] == emu.tenant_id and "eyJ" not in done.stdout
     assert emu.client_secret not in done.stdout + done.stderr
     text = subprocess.run(
         [sys.executable, "-m", "azauth.cli.main", "token", "--scope", SCOPE],

@@ -20,15 +20,19 @@ from azauth.config.sources import read_file
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).resolve().parent / "corpus"
-REGENERATE = (
-    "regenerate it: python -m azauth.cli.main schema --output schemas/azauth.schema.json"
-    " && python -m azauth.config.docs docs/configuration.md"
-)
+REGENERATE = "regenerate it: python -m azauth.config.schema && python -m azauth.config.docs docs/configuration.md"
 
 
 def test_committed_schema_matches_the_models() -> None:
     committed = (ROOT / "schemas" / "azauth.schema.json").read_text(encoding="utf-8")
     assert committed == render_schema(), f"schemas/azauth.schema.json is out of date; {REGENERATE}"
+
+
+def test_packaged_schema_matches_the_models_and_azauth_schema_prints_it() -> None:
+    from azauth.config.schema import packaged_schema
+
+    shipped = (ROOT / "azauth" / "config" / "azauth.schema.json").read_text(encoding="utf-8")
+    assert shipped == render_schema() == packaged_schema(), f"the packaged schema is out of date; {REGENERATE}"
 
 
 def test_committed_docs_match_the_models() -> None:

@@ -188,7 +188,7 @@ def test_environ(emu: Emulator) -> None:
     assert env["AZURE_TENANT_ID"] == emu.tenant_id
     assert env["AZURE_CLIENT_ID"] == emu.client_id
     assert env["AZURE_CLIENT_SECRET"] == emu.client_secret
-    assert env["REQUESTS_CA_BUNDLE"] == env["SSL_CERT_FILE"] == emu.ca_path
+    assert env["REQUESTS_CA_BUNDLE"] == env["SSL_CERT_FILE"] == emu.ca_bundle_path  # system CAs + the emulator's
     assert env["AZURE_POD_IDENTITY_AUTHORITY_HOST"] == emu.imds_endpoint
 
 

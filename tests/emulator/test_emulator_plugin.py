@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from azauth.emulator import Emulator
+from tests.support import Mode
 
 pytest_plugins = ["pytester"]
 
@@ -42,3 +43,60 @@ def test_plugin_fixture_via_entry_point(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_plugin_passes_under_filterwarnings_error(pytester: pytest.Pytester) -> None:
+    """Every socket the emulator opens is closed: a suite run with ``filterwarnings = error`` (where pytest turns
+    an unclosed socket's ResourceWarning into an error) passes, sync and async, with keep-alive connections that
+    the emulator ends when it stops."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n")
+    pytester.makepyfile(
+        """
+        import asyncio
+
+        import azauth
+        import azauth.aio
+
+        SCOPE = "https://vault.azure.net/.default"
+
+        def options(emu):
+            return dict(authority=emu.authority, connection_verify=emu.ca_path)
+
+        def test_sync(entra_emulator):
+            emu = entra_emulator
+            credential = azauth.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **options(emu))
+            with credential:
+                assert credential.get_token(SCOPE).token
+                assert credential.get_token("https://storage.azure.com/.default").token
+
+        def test_async(entra_emulator):
+            emu = entra_emulator
+
+            async def go():
+                async with azauth.aio.ClientSecretCredential(
+                    emu.tenant_id, emu.client_id, emu.client_secret, **options(emu)
+                ) as credential:
+                    return await credential.get_token(SCOPE)
+
+            assert asyncio.run(go()).token
+
+        def test_left_open(entra_emulator):
+            emu = entra_emulator  # a credential the test never closes: the emulator still closes its side
+            credential = azauth.ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, **options(emu))
+            assert credential.get_token(SCOPE).token
+            test_left_open.credential = credential
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=3)
+
+
+def test_a_credential_given_the_emulator_environ_trusts_its_ca(entra_emulator: Emulator, mode: Mode) -> None:
+    """``environ=emu.environ()`` is read for every variable, the CA bundle included (no connection_verify)."""
+    credential = mode.module.EnvironmentCredential(environ=entra_emulator.environ())
+    try:
+        token = mode.wait(credential.get_token("https://vault.azure.net/.default"))
+    finally:
+        mode.close(credential)
+    assert entra_emulator.decode_token(token.token)["tid"] == entra_emulator.tenant_id
+    assert entra_emulator.count("token") == 1

@@ -392,3 +392,26 @@ def test_user_bound_tokens_are_never_persisted_as_app_tokens(mode: Mode, emu: Em
     mode.wait(credential.get_token(SCOPE))
     assert not cache_dir(home).exists()
     mode.close(credential)
+
+
+def test_without_encryption_a_configured_credential_names_the_configuration_key(
+    mode: Mode, emu: Emulator, home: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "auth.yaml"
+    path.write_text(
+        f"defaults:\n  authority: {emu.authority}\n  http: {{verify: {emu.ca_path}}}\n"
+        "  cache: {persist: true, name: azauth-test}\n"
+        "profiles:\n  default:\n    type: client_secret\n"
+        f"    tenant_id: {emu.tenant_id}\n    client_id: {emu.client_id}\n    client_secret: {{env: APP_SECRET}}\n",
+        encoding="utf-8",
+    )
+    environ = {"APP_SECRET": emu.client_secret, "HOME": str(home)}
+    credential = mode.module.credential_from_config(str(path), environ=environ)
+    with pytest.raises(ValueError) as caught:
+        mode.wait(credential.get_token(SCOPE))
+    message = str(caught.value)
+    assert f"Specify defaults.cache.allow_unencrypted_storage: true in {path} to store" in message
+    assert "TokenCachePersistenceOptions" not in message
+    assert "troubleshooting: docs/troubleshooting.md#cache-encryption-is-impossible" in message
+    assert emu.count("token") == 0
+    mode.close(credential)
