@@ -16,7 +16,8 @@ from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
 from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
 from .persistence import FileTokenStore, open_token_store
-from .pipeline import build_policies, send_options, split_transport_options, to_reply
+from . import bounded_read
+from .pipeline import build_policies, split_transport_options
 from .tls_pin import check_pinned_certificate
 
 __all__ = ["SyncCredential", "SyncSender", "run"]
@@ -67,7 +68,7 @@ class SyncSender:
         if isinstance(step, Send):
             if step.pinned_sha1:
                 check_pinned_certificate(step.request.url, step.pinned_sha1, step.connect_timeout)
-            return to_reply(self._get_pipeline().run(step.request, **send_options(step)))
+            return bounded_read.send(self._get_pipeline(), step)
         if isinstance(step, Delegate):
             return delegate(step)
         if isinstance(step, Blocking):

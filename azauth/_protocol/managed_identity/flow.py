@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from azure.core.credentials import AccessTokenInfo
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError, ServiceResponseTimeoutError
 
-from ..steps import Blocking, Flow, Reply, Send, Sleep
+from ..steps import AttemptTimeoutError, Blocking, Flow, Reply, ReplyTooLargeError, Send, Sleep
 from .hosts import Host, Identity, endpoint_problem, probe_request, token_request, unsupported_identity
 from .replies import Context, describe_reply, parse_token
 
@@ -119,7 +119,7 @@ def _probe(context: Context, policy: Policy, state: EndpointState) -> Flow[None]
     request = probe_request(context.host, context.resource)
     timeout = policy.probe_timeout
     try:
-        reply = yield Send(request, retry=False, connect_timeout=timeout, read_timeout=timeout)
+        reply = yield Send(request, retry=False, connect_timeout=timeout, read_timeout=timeout, deadline=timeout)
     except (ServiceRequestError, ServiceResponseError) as exc:
         raise context.failed(
             f"no response from the IMDS endpoint within {timeout:g} s ({type(exc).__name__})", unavailable=True
@@ -174,7 +174,16 @@ def token_flow(
                 read_timeout=read_timeout,
                 verify=False if host.kind == "service_fabric" else None,
                 pinned_sha1=host.thumbprint if host.kind == "service_fabric" else None,
+                deadline=remaining,
             )
+        except AttemptTimeoutError:
+            # The reply kept arriving too slowly (a trickle): the deadline covers the whole attempt.
+            raise context.failed(
+                f"the endpoint did not complete its reply within the {policy.deadline:g} s deadline",
+                unavailable=is_imds,
+            ) from None
+        except ReplyTooLargeError as exc:
+            raise context.failed(f"the endpoint's reply was refused: {exc.message}", unavailable=is_imds) from None
         except ServiceResponseTimeoutError:
             # Accepted the connection and said nothing: retrying would likely hang again.
             raise context.failed(

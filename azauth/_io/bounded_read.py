@@ -1,0 +1,242 @@
+"""Sending one request and reading its reply within a size limit and a whole-attempt deadline.
+
+Both senders call :func:`send` / :func:`asend`. The pipeline runs with ``stream=True`` and the body is read
+here, chunk by chunk, so that:
+
+- a reply larger than :data:`MAX_REPLY_BYTES` (a token reply is a few KB) stops at the limit instead of
+  growing the process (:class:`ReplyTooLargeError`);
+- a connection dropped mid-body is the transport failure it is (:class:`ReplyIncompleteError`, a
+  ``ServiceResponseError``), not azure-core's bare ``IncompleteReadError``;
+- ``Send.deadline`` covers the whole attempt, body included (:class:`AttemptTimeoutError`): a server that
+  trickles one byte at a time within each read timeout cannot keep an attempt running. Async: the attempt
+  runs under ``asyncio.wait_for``. Sync: connect and headers are bounded by the transport's timeouts and
+  the body by a watchdog that shuts the connection's socket down at the deadline. A ``Send`` without a
+  deadline gets :data:`DEFAULT_BODY_SECONDS` for its body.
+
+Messages name sizes, limits and durations, never the body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from typing import Any
+
+from azure.core.exceptions import AzureError, ServiceResponseError
+
+from .._protocol.steps import AttemptTimeoutError, Reply, ReplyIncompleteError, ReplyTooLargeError, Send
+from .pipeline import send_options
+
+__all__ = [
+    "DEFAULT_BODY_SECONDS",
+    "MAX_REPLY_BYTES",
+    "AttemptTimeoutError",
+    "ReplyIncompleteError",
+    "ReplyTooLargeError",
+    "asend",
+    "send",
+]
+
+MAX_REPLY_BYTES = 256 * 1024
+"""Largest reply body read (a token reply is a few KB; an Entra error page some more)."""
+DEFAULT_BODY_SECONDS = 60.0
+"""How long reading a body may take when the ``Send`` names no deadline."""
+
+_monotonic = time.monotonic
+
+
+def _too_large(size: int | str, limit: int) -> ReplyTooLargeError:
+    return ReplyTooLargeError(f"the reply body is larger than {limit} bytes ({size} announced or read); refused")
+
+
+def _timed_out(seconds: float) -> AttemptTimeoutError:
+    return AttemptTimeoutError(f"the reply was not complete within {seconds:g} s")
+
+
+def _announced_too_large(http: Any, limit: int) -> bool:
+    length = http.headers.get("Content-Length") if hasattr(http, "headers") else None
+    try:
+        return length is not None and int(length) > limit
+    except (TypeError, ValueError):
+        return False
+
+
+def _legacy_body(http: Any) -> bytes:
+    """The body of a response without ``iter_bytes`` (already read by its transport)."""
+    body = getattr(http, "content", None)
+    if body is None and callable(getattr(http, "body", None)):
+        body = http.body()
+    return bytes(body or b"")
+
+
+def _reply(http: Any, body: bytes) -> Reply:
+    return Reply(status=http.status_code, headers=dict(http.headers), body=body)
+
+
+# ---------------------------------------------------------------------------------------------- sync
+
+
+class _Watchdog:
+    """Shuts the response's socket down at the deadline, so a blocked read returns."""
+
+    def __init__(self, http: Any, seconds: float) -> None:
+        self.fired = False
+        self._socket = _socket_of(http)
+        self._timer: threading.Timer | None = None
+        if self._socket is not None:
+            self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        try:
+            if self._socket is not None:
+                self._socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _socket_of(http: Any) -> socket.socket | None:
+    """The socket under a requests response (urllib3), or ``None`` for other transports."""
+    internal = getattr(http, "internal_response", None) or getattr(http, "_internal_response", None)
+    raw = getattr(internal, "raw", None)
+    connection = getattr(raw, "connection", None) or getattr(raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def read_body(http: Any, seconds: float, limit: int = MAX_REPLY_BYTES) -> bytes:
+    """Read ``http``'s body (a streamed azure-core response) within ``seconds`` and ``limit`` bytes."""
+    if not callable(getattr(http, "iter_bytes", None)):
+        body = _legacy_body(http)
+        if len(body) > limit:
+            raise _too_large(len(body), limit)
+        return body
+    if _announced_too_large(http, limit):
+        _close(http)
+        raise _too_large(http.headers.get("Content-Length"), limit)
+    if seconds <= 0:
+        _close(http)
+        raise _timed_out(0)
+    watchdog = _Watchdog(http, seconds)
+    started = _monotonic()
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in http.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(size, limit)
+            chunks.append(chunk)
+            if _monotonic() - started > seconds:
+                raise _timed_out(seconds)
+    except ServiceResponseError:
+        if watchdog.fired:
+            raise _timed_out(seconds) from None
+        raise
+    except (AzureError, OSError, ValueError) as exc:
+        if watchdog.fired:
+            raise _timed_out(seconds) from None
+        raise ReplyIncompleteError(
+            f"the connection ended before the whole reply arrived ({size} bytes read; {type(exc).__name__})"
+        ) from None
+    finally:
+        watchdog.cancel()
+        _close(http)
+    if watchdog.fired:
+        raise _timed_out(seconds)
+    return b"".join(chunks)
+
+
+def _close(http: Any) -> None:
+    close = getattr(http, "close", None)
+    if callable(close):
+        try:
+            close()
+        except Exception:  # closing a broken connection
+            pass
+
+
+def send(pipeline: Any, step: Send) -> Reply:
+    """Run ``step``'s request through ``pipeline`` and read the reply within its limits."""
+    started = _monotonic()
+    response = pipeline.run(step.request, stream=True, **send_options(step))
+    http = response.http_response
+    if step.deadline is None:
+        budget = DEFAULT_BODY_SECONDS
+    else:
+        budget = step.deadline - (_monotonic() - started)
+    return _reply(http, read_body(http, budget))
+
+
+# --------------------------------------------------------------------------------------------- async
+
+
+async def aread_body(http: Any, limit: int = MAX_REPLY_BYTES) -> bytes:
+    """Read ``http``'s body (a streamed azure-core async response) within ``limit`` bytes; the caller bounds
+    the time."""
+    if not callable(getattr(http, "iter_bytes", None)):
+        body = _legacy_body(http)
+        if len(body) > limit:
+            raise _too_large(len(body), limit)
+        return body
+    if _announced_too_large(http, limit):
+        await _aclose(http)
+        raise _too_large(http.headers.get("Content-Length"), limit)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in http.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(size, limit)
+            chunks.append(chunk)
+    except ServiceResponseError:
+        raise
+    except (AzureError, OSError, ValueError) as exc:
+        raise ReplyIncompleteError(
+            f"the connection ended before the whole reply arrived ({size} bytes read; {type(exc).__name__})"
+        ) from None
+    finally:
+        await _aclose(http)
+    return b"".join(chunks)
+
+
+async def _aclose(http: Any) -> None:
+    close = getattr(http, "close", None)
+    if callable(close):
+        try:
+            result = close()
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception:  # closing a broken connection
+            pass
+
+
+async def asend(pipeline: Any, step: Send) -> Reply:
+    """Run ``step``'s request through ``pipeline`` and read the reply within its limits (the async twin of
+    :func:`send`: the whole attempt runs under ``asyncio.wait_for`` when the step has a deadline)."""
+
+    async def attempt() -> Reply:
+        response = await pipeline.run(step.request, stream=True, **send_options(step))
+        http = response.http_response
+        if step.deadline is not None:
+            return _reply(http, await aread_body(http))
+        try:
+            return _reply(http, await asyncio.wait_for(aread_body(http), DEFAULT_BODY_SECONDS))
+        except asyncio.TimeoutError:
+            raise _timed_out(DEFAULT_BODY_SECONDS) from None
+
+    if step.deadline is None:
+        return await attempt()
+    try:
+        return await asyncio.wait_for(attempt(), max(step.deadline, 0.0))
+    except asyncio.TimeoutError:
+        raise _timed_out(step.deadline) from None
