@@ -14,8 +14,8 @@ from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
 from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
-from .persistence import FileTokenStore, open_token_store
 from . import bounded_read
+from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, split_transport_options
 from .tls_pin import check_pinned_certificate
 
@@ -65,7 +65,12 @@ class AsyncSender:
                 from azure.core.pipeline.transport import AioHttpTransport
 
                 transport = AioHttpTransport(**transport_options)
-            self._pipeline = AsyncPipeline(transport, policies=build_policies(policy_options, asynchronous=True))
+            self._pipeline = AsyncPipeline(
+                transport,
+                policies=build_policies(
+                    policy_options, asynchronous=True, clock=lambda: _time(), sleep=lambda s: _asleep(s)
+                ),
+            )
         return self._pipeline
 
     async def aperform(self, step: Step) -> Any:

@@ -19,6 +19,7 @@ Messages name sizes, limits and durations, never the body.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -158,10 +159,8 @@ def read_body(http: Any, seconds: float, limit: int = MAX_REPLY_BYTES) -> bytes:
 def _close(http: Any) -> None:
     close = getattr(http, "close", None)
     if callable(close):
-        try:
+        with contextlib.suppress(Exception):  # closing a broken connection
             close()
-        except Exception:  # closing a broken connection
-            pass
 
 
 def send(pipeline: Any, step: Send) -> Reply:
@@ -169,10 +168,7 @@ def send(pipeline: Any, step: Send) -> Reply:
     started = _monotonic()
     response = pipeline.run(step.request, stream=True, **send_options(step))
     http = response.http_response
-    if step.deadline is None:
-        budget = DEFAULT_BODY_SECONDS
-    else:
-        budget = step.deadline - (_monotonic() - started)
+    budget = DEFAULT_BODY_SECONDS if step.deadline is None else step.deadline - (_monotonic() - started)
     return _reply(http, read_body(http, budget))
 
 

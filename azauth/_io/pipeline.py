@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._protocol.steps import Reply, Send
@@ -23,12 +23,18 @@ def split_transport_options(options: Mapping[str, Any]) -> tuple[dict[str, Any],
     return transport, policies
 
 
-def build_policies(options: Mapping[str, Any], *, asynchronous: bool) -> list[Any]:
+def build_policies(
+    options: Mapping[str, Any], *, asynchronous: bool, clock: Callable[[], float], sleep: Callable[[float], Any]
+) -> list[Any]:
     """Request id, headers, user agent, proxy, retry and header logging: the policies azure-identity uses,
-    without the network-trace policy, which would log request bodies and so secrets."""
+    without the network-trace policy, which would log request bodies and so secrets. The retry policy's waits
+    are bounded (``azauth._io.retry``) and taken through the driver's ``sleep``, on its ``clock``."""
     from azure.core.pipeline import policies
 
-    retry: Any = (policies.AsyncRetryPolicy if asynchronous else policies.RetryPolicy)(**options)
+    from .retry import BoundedAsyncRetryPolicy, BoundedRetryPolicy
+
+    retry_type: Any = BoundedAsyncRetryPolicy if asynchronous else BoundedRetryPolicy
+    retry = retry_type(clock=clock, sleep=sleep, **options)
     return [
         policies.RequestIdPolicy(**options),
         policies.HeadersPolicy(**options),

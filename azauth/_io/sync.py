@@ -15,8 +15,8 @@ from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
 from .._core.token_cache import CacheEntry, CacheKey
 from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
-from .persistence import FileTokenStore, open_token_store
 from . import bounded_read
+from .persistence import FileTokenStore, open_token_store
 from .pipeline import build_policies, split_transport_options
 from .tls_pin import check_pinned_certificate
 
@@ -61,7 +61,12 @@ class SyncSender:
                         from azure.core.pipeline.transport import RequestsTransport
 
                         transport = RequestsTransport(**transport_options)
-                    self._pipeline = Pipeline(transport, policies=build_policies(policy_options, asynchronous=False))
+                    self._pipeline = Pipeline(
+                        transport,
+                        policies=build_policies(
+                            policy_options, asynchronous=False, clock=lambda: _time(), sleep=lambda s: _sleep(s)
+                        ),
+                    )
         return self._pipeline
 
     def perform(self, step: Step) -> Any:

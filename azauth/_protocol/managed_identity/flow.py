@@ -8,8 +8,6 @@ nothing costs one read timeout, not minutes.
 
 from __future__ import annotations
 
-import email.utils
-import math
 import ntpath
 import posixpath
 from collections.abc import Callable
@@ -18,6 +16,7 @@ from dataclasses import dataclass, field
 from azure.core.credentials import AccessTokenInfo
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError, ServiceResponseTimeoutError
 
+from ..retry_after import retry_after_seconds
 from ..steps import AttemptTimeoutError, Blocking, Flow, Reply, ReplyTooLargeError, Send, Sleep
 from .hosts import Host, Identity, endpoint_problem, probe_request, token_request, unsupported_identity
 from .replies import Context, describe_reply, parse_token
@@ -62,27 +61,8 @@ class EndpointState:
 
 
 def retry_after(reply: Reply, now: float) -> float | None:
-    """Seconds a ``Retry-After`` (or ``x-ms-retry-after-ms``) header asks for; ``None`` without one."""
-    millis = reply.header("retry-after-ms") or reply.header("x-ms-retry-after-ms")
-    if millis:
-        try:
-            value = float(millis) / 1000
-            if math.isfinite(value) and value >= 0:
-                return value
-        except ValueError:
-            pass
-    header = reply.header("retry-after")
-    if not header:
-        return None
-    try:
-        value = float(header)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(header)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, when.timestamp() - now)
-    return value if math.isfinite(value) and value >= 0 else None
+    """Seconds a ``Retry-After`` (or ``x-ms-retry-after-ms``) header asks for; ``None`` without a usable one."""
+    return retry_after_seconds(reply.header, now)
 
 
 def arc_key_path(reply: Reply, directory: str, context: Context) -> str:
