@@ -12,7 +12,7 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOpt
 
 from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
-from .._core.token_cache import CacheEntry, CacheKey
+from .._core.token_cache import CacheEntry, Flight, FlightKey
 from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
 from . import bounded_read
 from .persistence import FileTokenStore, open_token_store
@@ -27,17 +27,21 @@ _asleep = asyncio.sleep  # module-level so tests can inject a clock and a sleep
 
 
 async def arun(flow: Flow[T], sender: AsyncSender) -> T:
-    """Drive ``flow`` to its result, awaiting each step with ``sender``."""
+    """Drive ``flow`` to its result, awaiting each step with ``sender``; the flow is closed on every exit,
+    cancellation included, so its ``finally`` blocks (a chain's context flag) run in the caller's task."""
     outcome: Any = None
-    while True:
-        try:
-            step = flow.throw(outcome) if isinstance(outcome, BaseException) else flow.send(outcome)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        try:
-            outcome = await sender.aperform(step)
-        except Exception as exc:  # the flow decides what a failure means
-            outcome = exc
+    try:
+        while True:
+            try:
+                step = flow.throw(outcome) if isinstance(outcome, BaseException) else flow.send(outcome)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            try:
+                outcome = await sender.aperform(step)
+            except Exception as exc:  # the flow decides what a failure means
+                outcome = exc
+    finally:
+        flow.close()
 
 
 class AsyncSender:
@@ -129,8 +133,8 @@ async def arun_process(step: RunProcess) -> ProcessResult:
 class AsyncCredential(CredentialCore):
     """Async ``get_token`` / ``get_token_info`` over a core: cache hit path, per-key single flight, close."""
 
-    _locks: dict[CacheKey, asyncio.Lock]
-    _locks_loop: asyncio.AbstractEventLoop | None = None
+    _flights: dict[FlightKey, Flight]
+    _flights_loop: asyncio.AbstractEventLoop | None = None
 
     def _clock(self) -> float:
         return _time()
@@ -139,7 +143,7 @@ class AsyncCredential(CredentialCore):
         return os.environ
 
     def _new_sender(self, options: Mapping[str, Any]) -> AsyncSender:
-        self._locks = {}
+        self._flights = {}
         return AsyncSender(options)
 
     def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> FileTokenStore:
@@ -206,18 +210,34 @@ class AsyncCredential(CredentialCore):
         if key is None:
             return await arun(self._acquire_flow(scopes, claims, tenant_id, enable_cae, None, method), self._sender)
         loop = asyncio.get_running_loop()
-        if loop is not self._locks_loop:  # an asyncio.Lock may be bound to the loop it was used in
-            self._locks, self._locks_loop = {}, loop
-        lock = self._locks.get(key) or self._locks.setdefault(key, asyncio.Lock())
-        if lock.locked():  # a refresh is under way: a still-valid token is served meanwhile
+        if loop is not self._flights_loop:  # an asyncio.Event may be bound to the loop it was used in
+            self._flights, self._flights_loop = {}, loop
+        flight_key: FlightKey = (key, claims or None)
+        while True:
+            flight = self._flights.get(flight_key)
+            if flight is None:
+                flight = self._flights[flight_key] = Flight(asyncio.Event())
+                break  # this task leads the flight
             entry = self._cached(key, claims, until_expiry=True)
+            if entry is not None:  # a refresh is under way: a still-valid token is served meanwhile
+                return entry
+            await flight.done.wait()  # a waiter's cancellation cancels its wait only
+            entry = flight.outcome()  # the leader's token, or its failure raised here too
             if entry is not None:
                 return entry
-        async with lock:
+        try:
             entry = self._cached(key, claims)
-            if entry is not None:
-                return entry
-            return await arun(self._acquire_flow(scopes, claims, tenant_id, enable_cae, key, method), self._sender)
+            if entry is None:
+                entry = await arun(self._acquire_flow(scopes, claims, tenant_id, enable_cae, key, method), self._sender)
+            flight.entry = entry
+            return entry
+        except Exception as exc:
+            flight.error = exc
+            raise
+        finally:
+            if self._flights.get(flight_key) is flight:
+                del self._flights[flight_key]
+            flight.done.set()
 
     async def close(self) -> None:
         """Close the credential's transport session (and, for a chain, every credential in it)."""

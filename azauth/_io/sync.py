@@ -13,7 +13,7 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOpt
 
 from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
-from .._core.token_cache import CacheEntry, CacheKey
+from .._core.token_cache import CacheEntry, Flight, FlightKey
 from .._protocol.steps import Blocking, Delegate, Flow, ProcessResult, RunProcess, Send, Sleep, Step
 from . import bounded_read
 from .persistence import FileTokenStore, open_token_store
@@ -28,17 +28,21 @@ _sleep = time.sleep  # module-level so tests can inject a clock and a sleep
 
 
 def run(flow: Flow[T], sender: SyncSender) -> T:
-    """Drive ``flow`` to its result, performing each step with ``sender``."""
+    """Drive ``flow`` to its result, performing each step with ``sender``; the flow is closed on every exit,
+    so its ``finally`` blocks (a chain's context flag) run in the caller's context."""
     outcome: Any = None
-    while True:
-        try:
-            step = flow.throw(outcome) if isinstance(outcome, BaseException) else flow.send(outcome)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        try:
-            outcome = sender.perform(step)
-        except Exception as exc:  # the flow decides what a failure means
-            outcome = exc
+    try:
+        while True:
+            try:
+                step = flow.throw(outcome) if isinstance(outcome, BaseException) else flow.send(outcome)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            try:
+                outcome = sender.perform(step)
+            except Exception as exc:  # the flow decides what a failure means
+                outcome = exc
+    finally:
+        flow.close()
 
 
 class SyncSender:
@@ -123,7 +127,8 @@ def run_process(step: RunProcess) -> ProcessResult:
 class SyncCredential(CredentialCore):
     """Sync ``get_token`` / ``get_token_info`` over a core: cache hit path, per-key single flight, close."""
 
-    _locks: dict[CacheKey, threading.Lock]
+    _flights: dict[FlightKey, Flight]
+    _flights_lock: threading.Lock
 
     def _clock(self) -> float:
         return _time()
@@ -132,7 +137,7 @@ class SyncCredential(CredentialCore):
         return os.environ
 
     def _new_sender(self, options: Mapping[str, Any]) -> SyncSender:
-        self._locks = {}
+        self._flights, self._flights_lock = {}, threading.Lock()
         return SyncSender(options)
 
     def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> FileTokenStore:
@@ -198,16 +203,33 @@ class SyncCredential(CredentialCore):
         key = self._cache_key(scopes, tenant_id, enable_cae)
         if key is None:
             return run(self._acquire_flow(scopes, claims, tenant_id, enable_cae, None, method), self._sender)
-        lock = self._locks.get(key) or self._locks.setdefault(key, threading.Lock())
-        if lock.locked():  # a refresh is under way: a still-valid token is served meanwhile
+        flight_key: FlightKey = (key, claims or None)
+        while True:
+            with self._flights_lock:
+                flight = self._flights.get(flight_key)
+                if flight is None:
+                    flight = self._flights[flight_key] = Flight(threading.Event())
+                    break  # this caller leads the flight
             entry = self._cached(key, claims, until_expiry=True)
+            if entry is not None:  # a refresh is under way: a still-valid token is served meanwhile
+                return entry
+            flight.done.wait()
+            entry = flight.outcome()  # the leader's token, or its failure raised here too
             if entry is not None:
                 return entry
-        with lock:
+        try:
             entry = self._cached(key, claims)
-            if entry is not None:
-                return entry
-            return run(self._acquire_flow(scopes, claims, tenant_id, enable_cae, key, method), self._sender)
+            if entry is None:
+                entry = run(self._acquire_flow(scopes, claims, tenant_id, enable_cae, key, method), self._sender)
+            flight.entry = entry
+            return entry
+        except Exception as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._flights_lock:
+                del self._flights[flight_key]
+            flight.done.set()
 
     def close(self) -> None:
         """Close the credential's transport session (and, for a chain, every credential in it)."""
