@@ -15,6 +15,7 @@ from .._protocol import entra
 from .._protocol.msal_cache import AppTokenKey
 from .._protocol.steps import Blocking, Flow
 from .._protocol.tenants import resolve_tenant
+from .._protocol.token_reply import check_expiry
 from .._protocol.validation import normalize_authority, validate_scopes, validate_tenant_id
 from ..authority_hosts import AzureAuthorityHosts
 from ..errors import CredentialUnavailableError
@@ -204,6 +205,11 @@ class CredentialCore:
             if store is not None and stored_key is not None and key is not None:
                 found = None if request.claims else (yield Blocking(store.lookup, (stored_key, self._clock())))
                 if found is not None:
+                    try:
+                        found = check_expiry(found, self._clock(), "the persistent token cache")
+                    except ClientAuthenticationError:
+                        found = None  # an entry with a broken expiry is no token: a new one replaces it
+                if found is not None:
                     entry = CacheEntry(found, self._clock())
                     self._tokens[key] = entry
                     if self._clock() < refresh_due(found):
@@ -211,6 +217,7 @@ class CredentialCore:
                         return entry
                     stale = stale or entry  # due for refresh, still valid: served if the refresh fails
             info, record = yield from self._persisted_token_flow(scopes, request, store, stored_key)
+            info = check_expiry(info, self._clock(), name)
         except Exception as exc:
             error = _explain_transport_error(exc, name)
             if stale is not None and not isinstance(exc, ValueError):
