@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
-import stat
 import sys
 from collections.abc import Mapping
 
 from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
+from .._files import FileProblem, read_bounded
 from .._protocol.managed_identity import (
     EndpointState,
     Policy,
@@ -58,15 +58,10 @@ def read_arc_key(path: str, *, directory: str) -> str:
     real = os.path.realpath(path)
     if os.path.dirname(real) != os.path.realpath(directory) or not real.endswith(".key"):
         raise ValueError(f"{path!r} resolves outside the agent's token directory or is not a .key file")
-    with open(real, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file")
-        if info.st_size > ARC_KEY_MAX_BYTES:
-            raise ValueError(f"the file is larger than {ARC_KEY_MAX_BYTES} bytes")
-        data = file.read(ARC_KEY_MAX_BYTES + 1)
-    if len(data) > ARC_KEY_MAX_BYTES:
-        raise ValueError(f"the file is larger than {ARC_KEY_MAX_BYTES} bytes")
+    try:
+        data = read_bounded(real, ARC_KEY_MAX_BYTES)
+    except FileProblem as problem:
+        raise ValueError(f"the file {problem.reason}") from None
     return data.decode("utf-8").strip()
 
 

@@ -86,7 +86,7 @@ def check(
     problems: list[ConfigProblem] = []
     data = raw.data
     if resolve:
-        data, failures = interpolate_tree(raw.data, env, locator)
+        data, failures = interpolate_tree(raw.data, env, locator, _secret_keys_of_all_types())
         problems.extend(failures)
     if isinstance(data, dict) and not ("type" in data and "profiles" not in data):  # a full document
         data = {k: v for k, v in data.items() if not str(k).startswith(EXTENSION_PREFIX)}
@@ -333,9 +333,13 @@ def _resolve_secrets(model: Any, raw: RawDocument, environ: Mapping[str, str]) -
     return problems
 
 
+def _secret_keys_of_all_types() -> frozenset[str]:
+    return frozenset(f.name for t in REGISTRY.values() for f in t.fields if f.secret)
+
+
 def _secret_strings(data: Any) -> set[str]:
     """Literal secrets written in the raw document (values of secret keys), to keep them out of messages."""
-    secret_keys = {f.name for t in REGISTRY.values() for f in t.fields if f.secret}
+    secret_keys = _secret_keys_of_all_types()
     found: set[str] = set()
     stack = [data]
     while stack:

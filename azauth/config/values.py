@@ -32,6 +32,7 @@ MAX_SECRET_FILE_BYTES = 1 << 20
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOKEN = re.compile(r"\$(\$|\{)?")
+_WHOLE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}")
 
 
 def _scan(text: str) -> Iterator[tuple[int, int, str | None, str | None]]:
@@ -47,9 +48,10 @@ def _scan(text: str) -> Iterator[tuple[int, int, str | None, str | None]]:
             raise ValueError("'${' without a closing '}' (write '$$' for a literal '$')")
         body = text[match.end() : close]
         name, separator, fallback = body.partition(":-")
-        if not _NAME.fullmatch(name):
+        if not _NAME.fullmatch(name):  # the text is not quoted: it may be part of a literal secret
             raise ValueError(
-                f"invalid reference '${{{body}}}': use ${{NAME}} or ${{NAME:-fallback}} (write '$$' for a literal '$')"
+                f"invalid reference at character {match.start() + 1}: use ${{NAME}} or ${{NAME:-fallback}}"
+                " (write '$$' for a literal '$')"
             )
         yield match.start(), close + 1, name, fallback if separator else None
 
@@ -89,8 +91,12 @@ def interpolate(text: str, environ: Mapping[str, str]) -> str:
     return "".join(parts)
 
 
-def interpolate_tree(data: Any, environ: Mapping[str, str], locator: Locator) -> tuple[Any, list[Any]]:
-    """``data`` with every string interpolated, and a problem for each reference that failed."""
+def interpolate_tree(
+    data: Any, environ: Mapping[str, str], locator: Locator, secret_keys: frozenset[str] = frozenset()
+) -> tuple[Any, list[Any]]:
+    """``data`` with every string interpolated, and a problem for each reference that failed. Under a key of
+    ``secret_keys`` a failure names a variable only when the whole value is that one reference (otherwise
+    the "name" may be a fragment of a literal secret)."""
     problems: list[Any] = []
 
     def walk(value: Any, path: FieldPath) -> Any:
@@ -98,7 +104,11 @@ def interpolate_tree(data: Any, environ: Mapping[str, str], locator: Locator) ->
             try:
                 return interpolate(value, environ)
             except ValueError as exc:
-                problems.append(locator.problem(path, str(exc)))
+                message = str(exc)
+                if path and path[-1] in secret_keys and not _WHOLE_REFERENCE.fullmatch(value.strip()):
+                    message = "a variable this value references is not set, or '${' is not a valid reference"
+                    message += " (write '$$' for a literal '$')"
+                problems.append(locator.problem(path, message))
                 return value
         if isinstance(value, dict):
             return {key: walk(child, (*path, key)) for key, child in value.items()}
