@@ -31,7 +31,7 @@ from ..params import (
 )
 from .base import CredentialCore, TokenRequest, unavailable, within_credential_chain
 from .embedded import embed
-from .runtime import RuntimeOptions
+from .runtime import RuntimeOptions, check_seconds
 from .token_cache import CacheKey
 from .workload_identity import WorkloadIdentityCore
 
@@ -97,9 +97,8 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
         **kwargs: Unpack[RuntimeOptions],
     ) -> None:
         self._identity = select_identity(client_id, identity_config)
-        for name, value in (("deadline", deadline), ("probe_timeout", probe_timeout)):
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
-                raise ValueError(f"{name} must be a positive number of seconds")
+        check_seconds("deadline", deadline)
+        check_seconds("probe_timeout", probe_timeout)
         self._setup(tenant_id="", client_id=client_id, runtime=kwargs, tenant_required=False)
         self._host = detect_host(self._environ)
         self._workload: WorkloadIdentityCore | None = None
