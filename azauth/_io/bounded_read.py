@@ -42,7 +42,7 @@ __all__ = [
 
 MAX_REPLY_BYTES = 256 * 1024
 """Largest reply body read (a token reply is a few KB; an Entra error page some more)."""
-DEFAULT_BODY_SECONDS = 60.0
+DEFAULT_BODY_SECONDS = 30.0
 """How long reading a body may take when the ``Send`` names no deadline."""
 
 _monotonic = time.monotonic
