@@ -17,10 +17,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fault_server import FaultServer  # noqa: E402
+from fault_server import FaultServer
 
-from azauth.emulator import _certs  # noqa: E402
-from tests.support import Mode  # noqa: E402
+from azauth.emulator import _certs
+from tests.support import Mode
 
 CANARY = "canary-s3cret-8d1f"
 """A secret planted in every credential: no error message or log may contain it."""

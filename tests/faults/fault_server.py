@@ -8,6 +8,7 @@ certificate names ``127.0.0.1`` (or, with ``wrong_name=True``, only ``wrong.exam
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -123,10 +124,8 @@ class FaultServer:
         with self._lock:
             conns = list(self._conns)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             conn.close()
         for thread in self._threads:
             thread.join(5)
@@ -136,7 +135,7 @@ class FaultServer:
         while not self._stop.is_set():
             try:
                 conn, _ = self._listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -168,10 +167,8 @@ class FaultServer:
         except OSError:
             return
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
 
     def _read_request(self, conn: socket.socket) -> bool:
         data = b""
