@@ -284,6 +284,21 @@ class CredentialCore:
     def _child_credentials(self) -> Collection[Any]:
         return ()
 
+    def _members(self) -> list[Any]:
+        """Every credential under this one (chain members, nested), each once: a profile referenced from many
+        chain positions is one shared credential, so walking the tree per position would be exponential.
+        azauth credentials are walked through; any other credential is a leaf."""
+        found: dict[int, Any] = {}
+        stack = list(self._child_credentials())
+        while stack:
+            member = stack.pop()
+            if id(member) in found or member is self:
+                continue
+            found[id(member)] = member
+            if isinstance(member, CredentialCore):
+                stack.extend(member._child_credentials())
+        return list(found.values())
+
 
 def _explain_transport_error(exc: Exception, name: str) -> Exception:
     """Network failures become authentication errors naming the credential; others pass through."""

@@ -242,9 +242,9 @@ class AsyncCredential(CredentialCore):
     async def close(self) -> None:
         """Close the credential's transport session (and, for a chain, every credential in it)."""
         errors: list[Exception] = []
-        for child in self._child_credentials():
+        for member in self._members():  # each once, however often it is shared
             try:
-                await child.close()
+                await (member._sender.close() if isinstance(member, AsyncCredential) else member.close())
             except Exception as exc:  # close the others anyway
                 errors.append(exc)
         await self._sender.close()
@@ -252,9 +252,9 @@ class AsyncCredential(CredentialCore):
             raise errors[0]
 
     async def __aenter__(self: T) -> T:
-        for child in self._child_credentials():  # type: ignore[attr-defined]
-            if hasattr(child, "__aenter__"):
-                await child.__aenter__()
+        for member in self._members():  # type: ignore[attr-defined]
+            if not isinstance(member, AsyncCredential) and hasattr(member, "__aenter__"):
+                await member.__aenter__()
         return self
 
     async def __aexit__(self, *args: Any) -> None:

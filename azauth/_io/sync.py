@@ -234,9 +234,9 @@ class SyncCredential(CredentialCore):
     def close(self) -> None:
         """Close the credential's transport session (and, for a chain, every credential in it)."""
         errors: list[Exception] = []
-        for child in self._child_credentials():
+        for member in self._members():  # each once, however often it is shared
             try:
-                child.close()
+                member._sender.close() if isinstance(member, SyncCredential) else member.close()
             except Exception as exc:  # close the others anyway
                 errors.append(exc)
         self._sender.close()
@@ -244,9 +244,9 @@ class SyncCredential(CredentialCore):
             raise errors[0]
 
     def __enter__(self: T) -> T:
-        for child in self._child_credentials():  # type: ignore[attr-defined]
-            if hasattr(child, "__enter__"):
-                child.__enter__()
+        for member in self._members():  # type: ignore[attr-defined]
+            if not isinstance(member, SyncCredential) and hasattr(member, "__enter__"):
+                member.__enter__()
         return self
 
     def __exit__(self, *args: Any) -> None:
