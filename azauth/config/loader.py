@@ -214,7 +214,12 @@ def _translate(exc: ValidationError, data: Any, locator: Locator, *, structural:
             key = True
         elif kind == "union_tag_invalid":
             tag = str((error.get("ctx") or {}).get("tag", ""))
-            message, path, key = _type_message(tag), (*path, "type"), False
+            raw_tag = _value_at(data, (*path, "type"))
+            if isinstance(raw_tag, str) and len(raw_tag) <= 64:
+                message = _type_message(tag)
+            else:  # a mapping, a list or a long text: never echoed (it may hold anything, a secret too)
+                message = "'type' must be the name of a credential type, one of " + ", ".join(sorted(REGISTRY))
+            path, key = (*path, "type"), False
         elif kind == "union_tag_not_found":
             message = "missing key 'type': the credential type, one of " + ", ".join(sorted(REGISTRY))
         elif kind == "missing":
