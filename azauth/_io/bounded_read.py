@@ -64,12 +64,35 @@ def _announced_too_large(http: Any, limit: int) -> bool:
         return False
 
 
-def _legacy_body(http: Any) -> bytes:
-    """The body of a response without ``iter_bytes`` (already read by its transport)."""
+def _legacy_body(http: Any, limit: int) -> bytes:
+    """The body of a response without ``iter_bytes`` (already read by its transport), within ``limit``."""
     body = getattr(http, "content", None)
     if body is None and callable(getattr(http, "body", None)):
         body = http.body()
-    return bytes(body or b"")
+    data = bytes(body or b"")
+    if len(data) > limit:
+        raise _too_large(len(data), limit)
+    return data
+
+
+class _Body:
+    """The chunks read so far; refuses to grow past the limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.chunks: list[bytes] = []
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise _too_large(self.size, self.limit)
+        self.chunks.append(chunk)
+
+    def incomplete(self, exc: BaseException) -> ReplyIncompleteError:
+        return ReplyIncompleteError(
+            f"the connection ended before the whole reply arrived ({self.size} bytes read; {type(exc).__name__})"
+        )
 
 
 def _reply(http: Any, body: bytes) -> Reply:
@@ -116,10 +139,7 @@ def _socket_of(http: Any) -> socket.socket | None:
 def read_body(http: Any, seconds: float, limit: int = MAX_REPLY_BYTES) -> bytes:
     """Read ``http``'s body (a streamed azure-core response) within ``seconds`` and ``limit`` bytes."""
     if not callable(getattr(http, "iter_bytes", None)):
-        body = _legacy_body(http)
-        if len(body) > limit:
-            raise _too_large(len(body), limit)
-        return body
+        return _legacy_body(http, limit)
     if _announced_too_large(http, limit):
         _close(http)
         raise _too_large(http.headers.get("Content-Length"), limit)
@@ -128,14 +148,10 @@ def read_body(http: Any, seconds: float, limit: int = MAX_REPLY_BYTES) -> bytes:
         raise _timed_out(0)
     watchdog = _Watchdog(http, seconds)
     started = _monotonic()
-    chunks: list[bytes] = []
-    size = 0
+    body = _Body(limit)
     try:
         for chunk in http.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(size, limit)
-            chunks.append(chunk)
+            body.add(chunk)
             if _monotonic() - started > seconds:
                 raise _timed_out(seconds)
     except ServiceResponseError:
@@ -145,15 +161,13 @@ def read_body(http: Any, seconds: float, limit: int = MAX_REPLY_BYTES) -> bytes:
     except (AzureError, OSError, ValueError) as exc:
         if watchdog.fired:
             raise _timed_out(seconds) from None
-        raise ReplyIncompleteError(
-            f"the connection ended before the whole reply arrived ({size} bytes read; {type(exc).__name__})"
-        ) from None
+        raise body.incomplete(exc) from None
     finally:
         watchdog.cancel()
         _close(http)
     if watchdog.fired:
         raise _timed_out(seconds)
-    return b"".join(chunks)
+    return b"".join(body.chunks)
 
 
 def _close(http: Any) -> None:
@@ -179,30 +193,21 @@ async def aread_body(http: Any, limit: int = MAX_REPLY_BYTES) -> bytes:
     """Read ``http``'s body (a streamed azure-core async response) within ``limit`` bytes; the caller bounds
     the time."""
     if not callable(getattr(http, "iter_bytes", None)):
-        body = _legacy_body(http)
-        if len(body) > limit:
-            raise _too_large(len(body), limit)
-        return body
+        return _legacy_body(http, limit)
     if _announced_too_large(http, limit):
         await _aclose(http)
         raise _too_large(http.headers.get("Content-Length"), limit)
-    chunks: list[bytes] = []
-    size = 0
+    body = _Body(limit)
     try:
         async for chunk in http.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(size, limit)
-            chunks.append(chunk)
+            body.add(chunk)
     except ServiceResponseError:
         raise
     except (AzureError, OSError, ValueError) as exc:
-        raise ReplyIncompleteError(
-            f"the connection ended before the whole reply arrived ({size} bytes read; {type(exc).__name__})"
-        ) from None
+        raise body.incomplete(exc) from None
     finally:
         await _aclose(http)
-    return b"".join(chunks)
+    return b"".join(body.chunks)
 
 
 async def _aclose(http: Any) -> None:
