@@ -41,7 +41,9 @@ class ConfigProblem:
 
     ``file`` is a path, ``<mapping>`` or ``<env AZAUTH_...>``; ``line`` and ``column`` are 1-based and ``None``
     where the source has no positions; ``path`` is the field path, e.g. ``profiles.app.credentials[1].client_id``.
-    The message never contains a secret value.
+    The message never contains a secret value. Characters that are not printable (newlines, ANSI escapes,
+    bidirectional overrides) in ``file``, ``path`` and ``message`` are written as escapes (``\\x1b``), so
+    an untrusted document cannot forge output lines or workflow commands through its key names.
     """
 
     file: str
@@ -51,6 +53,12 @@ class ConfigProblem:
     message: str
     severity: Literal["error", "warning", "note"] = "error"
 
+    def __post_init__(self) -> None:
+        for name in ("file", "path", "message"):
+            value = getattr(self, name)
+            if isinstance(value, str) and not value.isprintable():
+                object.__setattr__(self, name, printable(value))
+
     def __str__(self) -> str:
         where = self.file
         if self.line is not None:
@@ -58,6 +66,11 @@ class ConfigProblem:
         field = f" {self.path}:" if self.path else ""
         prefix = "" if self.severity == "error" else f" {self.severity}:"
         return f"{where}:{prefix}{field} {self.message}"
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character written as a Python escape (``\\n``, ``\\x1b``, ``\\u202e``)."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 class ConfigError(ValueError):

@@ -17,6 +17,7 @@ from .._protocol.certificates import AssertionAlgorithm
 from .._protocol.msal_cache import AppTokenKey
 from .._protocol.steps import Blocking, Flow
 from .._protocol.tenants import resolve_tenant
+from .._protocol.token_reply import check_expiry
 from .._protocol.validation import normalize_authority, validate_scopes, validate_tenant_id
 from .._secret import EnvironmentView, SecretValue
 from ..authority_hosts import AzureAuthorityHosts
@@ -163,9 +164,10 @@ class CredentialCore:
         state = dict(self.__dict__)
         state["_tokens"] = {}
         state["_token_stores"] = {}
-        if "_locks" in state:
-            state["_locks"] = {}
-        state.pop("_locks_loop", None)
+        if "_flights" in state:  # the mode's single-flight table: rebuilt empty (the sync mixin adds its lock)
+            state["_flights"] = {}
+        state.pop("_flights_lock", None)
+        state.pop("_flights_loop", None)
         environ = state.get("_environ")
         if isinstance(environ, EnvironmentView) and environ.source is self._default_environ():
             state["_environ"] = _PROCESS_ENVIRONMENT
@@ -286,6 +288,11 @@ class CredentialCore:
                 skip = request.claims or request.interactive
                 found = None if skip else (yield Blocking(store.lookup, (stored_key, self._clock())))
                 if found is not None:
+                    try:
+                        found = check_expiry(found, self._clock(), "the persistent token cache")
+                    except ClientAuthenticationError:
+                        found = None  # an entry with a broken expiry is no token: a new one replaces it
+                if found is not None:
                     entry = CacheEntry(found, self._clock())
                     self._tokens[key] = entry
                     if self._clock() < refresh_due(found):
@@ -293,6 +300,7 @@ class CredentialCore:
                         return entry
                     stale = stale or entry  # due for refresh, still valid: served if the refresh fails
             info, record = yield from self._persisted_token_flow(scopes, request, store, stored_key)
+            info = check_expiry(info, self._clock(), name)
         except Exception as exc:
             error = _explain_transport_error(exc, name)
             if stale is not None and not isinstance(exc, ValueError):
@@ -373,6 +381,21 @@ class CredentialCore:
 
     def _child_credentials(self) -> Collection[Any]:
         return ()
+
+    def _members(self) -> list[Any]:
+        """Every credential under this one (chain members, nested), each once: a profile referenced from many
+        chain positions is one shared credential, so walking the tree per position would be exponential.
+        azauth credentials are walked through; any other credential is a leaf."""
+        found: dict[int, Any] = {}
+        stack = list(self._child_credentials())
+        while stack:
+            member = stack.pop()
+            if id(member) in found or member is self:
+                continue
+            found[id(member)] = member
+            if isinstance(member, CredentialCore):
+                stack.extend(member._child_credentials())
+        return list(found.values())
 
 
 _PROCESS_ENVIRONMENT = "<the process environment>"

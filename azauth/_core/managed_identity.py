@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import stat
 import sys
 import warnings
 from collections.abc import Mapping
@@ -13,6 +12,7 @@ from collections.abc import Mapping
 from azure.core.credentials import AccessTokenInfo
 from typing_extensions import Unpack
 
+from .._files import FileProblem, read_bounded
 from .._protocol.managed_identity import (
     EndpointState,
     Policy,
@@ -35,7 +35,7 @@ from ..params import (
 )
 from .base import CredentialCore, TokenRequest, unavailable, within_credential_chain
 from .embedded import embed
-from .runtime import RuntimeOptions
+from .runtime import RuntimeOptions, check_seconds
 from .token_cache import CacheKey
 from .workload_identity import WorkloadIdentityCore
 
@@ -79,15 +79,10 @@ def read_arc_key(path: str, *, directory: str) -> str:
     real = os.path.realpath(path)
     if os.path.dirname(real) != os.path.realpath(directory) or not real.endswith(".key"):
         raise ValueError(f"{path!r} resolves outside the agent's token directory or is not a .key file")
-    with open(real, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file")
-        if info.st_size > ARC_KEY_MAX_BYTES:
-            raise ValueError(f"the file is larger than {ARC_KEY_MAX_BYTES} bytes")
-        data = file.read(ARC_KEY_MAX_BYTES + 1)
-    if len(data) > ARC_KEY_MAX_BYTES:
-        raise ValueError(f"the file is larger than {ARC_KEY_MAX_BYTES} bytes")
+    try:
+        data = read_bounded(real, ARC_KEY_MAX_BYTES)
+    except FileProblem as problem:
+        raise ValueError(f"the file {problem.reason}") from None
     return data.decode("utf-8").strip()
 
 
@@ -139,12 +134,10 @@ class ManagedIdentityCore(CredentialCore, config_type="managed_identity"):
         self._identity = select_identity(client_id, identity_config)
         if client_id == "":
             client_id = None  # "not given": a configuration's ${AZURE_CLIENT_ID:-} relies on it
-        timeouts = [("deadline", deadline), ("probe_timeout", probe_timeout)]
+        check_seconds("deadline", deadline)
+        check_seconds("probe_timeout", probe_timeout)
         if probe_connect_timeout is not None:
-            timeouts.append(("probe_connect_timeout", probe_connect_timeout))
-        for name, value in timeouts:
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
-                raise ValueError(f"{name} must be a positive number of seconds")
+            check_seconds("probe_connect_timeout", probe_connect_timeout)
         self._setup(tenant_id="", client_id=client_id, runtime=kwargs, tenant_required=False)
         self._host = detect_host(self._environ)
         if self._host is not None and self._host.kind == "cloud_shell" and self._identity.user_assigned:

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-__all__ = ["RUNTIME_OPTION_NAMES", "PipelineOptions", "RuntimeOptions", "check_runtime_options"]
+__all__ = [
+    "MAX_COUNT",
+    "MAX_SECONDS",
+    "RUNTIME_OPTION_NAMES",
+    "PipelineOptions",
+    "RuntimeOptions",
+    "check_runtime_options",
+    "check_seconds",
+]
+
+MAX_SECONDS = 86_400.0
+"""Longest timeout, deadline or backoff azauth accepts (a day): ``inf`` would hang or overflow a sleep."""
+MAX_COUNT = 1_000
+"""Largest retry count azauth accepts."""
+
+_SECONDS_OPTIONS = ("connection_timeout", "read_timeout", "timeout", "retry_backoff_factor", "retry_backoff_max")
+_COUNT_OPTIONS = ("retry_total", "retry_connect", "retry_read", "retry_status")
 
 
 class PipelineOptions(TypedDict, total=False):
@@ -81,8 +98,29 @@ class RuntimeOptions(PipelineOptions, total=False):
 RUNTIME_OPTION_NAMES = frozenset(RuntimeOptions.__annotations__)
 
 
+def check_seconds(name: str, value: Any, *, allow_zero: bool = False) -> None:
+    """``ValueError`` naming ``name`` unless ``value`` is a finite number of seconds, positive (or zero with
+    ``allow_zero``) and at most :data:`MAX_SECONDS`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    low_ok = value >= 0 if allow_zero else value > 0
+    if not (math.isfinite(value) and low_ok and value <= MAX_SECONDS):
+        sign = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name} must be a {sign}, finite number of seconds, at most {MAX_SECONDS:g}")
+
+
 def check_runtime_options(owner: str, options: Mapping[str, Any]) -> None:
-    """Raise ``TypeError`` naming any keyword that no credential option or runtime option matches."""
+    """Raise ``TypeError`` naming any keyword that no credential option or runtime option matches, and
+    ``ValueError`` for a timeout, backoff or retry count that is not a finite number in range (``inf``
+    would hang or overflow a sleep)."""
+    for name in _SECONDS_OPTIONS:
+        value = options.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            check_seconds(f"{owner}: {name}", value, allow_zero=name.startswith("retry_"))
+    for name in _COUNT_OPTIONS:
+        value = options.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_COUNT:
+            raise ValueError(f"{owner}: {name} must be between 0 and {MAX_COUNT}")
     unknown = sorted(set(options) - RUNTIME_OPTION_NAMES)
     if not unknown:
         return

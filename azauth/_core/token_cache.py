@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from azure.core.credentials import AccessTokenInfo
 
 from .._protocol.token_reply import RedactedAccessToken
 
-__all__ = ["REFRESH_OFFSET", "RETRY_DELAY", "CacheEntry", "CacheKey", "refresh_due"]
+__all__ = ["REFRESH_OFFSET", "RETRY_DELAY", "CacheEntry", "CacheKey", "Flight", "FlightKey", "refresh_due"]
 
 REFRESH_OFFSET = 300
 """Seconds before expiry from which a token is refreshed proactively (azure-identity's window)."""
@@ -57,3 +58,41 @@ class CacheEntry:
 
     def __repr__(self) -> str:
         return f"CacheEntry(expires_on={self.expires_on}, refresh_at={self.refresh_at:.0f})"
+
+
+FlightKey = tuple[CacheKey, "str | None"]
+"""A single flight is per cache key and claims: a claims challenge never shares another request's token."""
+
+
+class Flight:
+    """One token request in flight for a key; callers that missed the cache meanwhile wait for it and share
+    its outcome, the token *or the failure*: waiters of a failed request don't each send their own in turn
+    (N waiters behind a silent endpoint would otherwise wait N timeouts).
+
+    ``done`` is the mode's event (``threading.Event`` / ``asyncio.Event``), set when the leader finishes. A
+    leader interrupted by something that is not an ``Exception`` (cancellation, ``KeyboardInterrupt``)
+    leaves no outcome: its waiters start a new flight.
+    """
+
+    __slots__ = ("done", "entry", "error")
+
+    def __init__(self, done: Any) -> None:
+        self.done = done
+        self.entry: CacheEntry | None = None
+        self.error: Exception | None = None
+
+    def outcome(self) -> CacheEntry | None:
+        """The shared token, ``None`` for an abandoned flight; raises (a copy of) the shared failure."""
+        if self.error is not None:
+            raise _copy_of(self.error) from self.error
+        return self.entry
+
+
+def _copy_of(error: Exception) -> Exception:
+    """A copy of ``error`` for another caller (one exception object raised in many threads at once would
+    share and grow one traceback); the error itself when it cannot be copied."""
+    try:
+        duplicate = copy.copy(error)
+    except Exception:
+        return error
+    return duplicate if type(duplicate) is type(error) else error

@@ -14,7 +14,7 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOpt
 
 from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
-from .._core.token_cache import CacheEntry, CacheKey
+from .._core.token_cache import CacheEntry, Flight, FlightKey
 from .._protocol.certificates import AssertionAlgorithm
 from .._protocol.steps import (
     Blocking,
@@ -32,9 +32,10 @@ from .._protocol.steps import (
 )
 from .._protocol.token_proxy import TokenProxySettings
 from ..authentication_record import AuthenticationRecord
+from . import bounded_read
 from .interactive import open_browser, print_prompt, start_listener
 from .persistence import FileTokenStore, open_token_store
-from .pipeline import build_policies, send_options, split_transport_options, to_reply
+from .pipeline import build_policies, split_transport_options
 from .processes import group_options, kill_group, timeout_message
 from .tls_pin import check_pinned_certificate
 from .token_proxy import AsyncTokenProxyTransport, proxy_transport_options
@@ -47,17 +48,21 @@ _asleep = asyncio.sleep  # module-level so tests can inject a clock and a sleep
 
 
 async def arun(flow: Flow[T], sender: AsyncSender) -> T:
-    """Drive ``flow`` to its result, awaiting each step with ``sender``."""
+    """Drive ``flow`` to its result, awaiting each step with ``sender``; the flow is closed on every exit,
+    cancellation included, so its ``finally`` blocks (a chain's context flag) run in the caller's task."""
     outcome: Any = None
-    while True:
-        try:
-            step = flow.throw(outcome) if isinstance(outcome, BaseException) else flow.send(outcome)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        try:
-            outcome = await sender.aperform(step)
-        except Exception as exc:  # the flow decides what a failure means
-            outcome = exc
+    try:
+        while True:
+            try:
+                step = flow.throw(outcome) if isinstance(outcome, BaseException) else flow.send(outcome)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            try:
+                outcome = await sender.aperform(step)
+            except Exception as exc:  # the flow decides what a failure means
+                outcome = exc
+    finally:
+        flow.close()
 
 
 class AsyncSender:
@@ -85,7 +90,12 @@ class AsyncSender:
                 from azure.core.pipeline.transport import AioHttpTransport
 
                 transport = AioHttpTransport(**transport_options)
-            self._pipeline = AsyncPipeline(transport, policies=build_policies(policy_options, asynchronous=True))
+            self._pipeline = AsyncPipeline(
+                transport,
+                policies=build_policies(
+                    policy_options, asynchronous=True, clock=lambda: _time(), sleep=lambda s: _asleep(s)
+                ),
+            )
         return self._pipeline
 
     async def aperform(self, step: Step) -> Any:
@@ -94,7 +104,7 @@ class AsyncSender:
                 await asyncio.to_thread(
                     check_pinned_certificate, step.request.url, step.pinned_sha1, step.connect_timeout
                 )
-            return to_reply(await self._get_pipeline().run(step.request, **send_options(step, self._options)))
+            return await bounded_read.asend(self._get_pipeline(), step, self._options)
         if isinstance(step, Delegate):
             return await adelegate(step)
         if isinstance(step, Blocking):
@@ -218,8 +228,8 @@ class AsyncCredential(CredentialCore):
 
     _credentials_module = "azauth.aio._credentials"
 
-    _locks: dict[CacheKey, asyncio.Lock]
-    _locks_loop: asyncio.AbstractEventLoop | None = None
+    _flights: dict[FlightKey, Flight]
+    _flights_loop: asyncio.AbstractEventLoop | None = None
 
     def _clock(self) -> float:
         return _time()
@@ -228,7 +238,7 @@ class AsyncCredential(CredentialCore):
         return os.environ
 
     def _new_sender(self, options: Mapping[str, Any]) -> AsyncSender:
-        self._locks = {}
+        self._flights = {}
         return AsyncSender(options)
 
     def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> FileTokenStore:
@@ -306,27 +316,43 @@ class AsyncCredential(CredentialCore):
                 self._request_flow(scopes, claims, tenant_id, enable_cae, None, method, extra), self._sender
             )
         loop = asyncio.get_running_loop()
-        if loop is not self._locks_loop:  # an asyncio.Lock may be bound to the loop it was used in
-            self._locks, self._locks_loop = {}, loop
-        lock = self._locks.get(key) or self._locks.setdefault(key, asyncio.Lock())
-        if lock.locked():  # a refresh is under way: a still-valid token is served meanwhile
+        if loop is not self._flights_loop:  # an asyncio.Event may be bound to the loop it was used in
+            self._flights, self._flights_loop = {}, loop
+        flight_key: FlightKey = (key, claims or None)
+        while True:
+            flight = self._flights.get(flight_key)
+            if flight is None:
+                flight = self._flights[flight_key] = Flight(asyncio.Event())
+                break  # this task leads the flight
             entry = self._cached(key, claims, until_expiry=True)
+            if entry is not None:  # a refresh is under way: a still-valid token is served meanwhile
+                return entry
+            await flight.done.wait()  # a waiter's cancellation cancels its wait only
+            entry = flight.outcome()  # the leader's token, or its failure raised here too
             if entry is not None:
                 return entry
-        async with lock:
+        try:
             entry = self._cached(key, claims)
-            if entry is not None:
-                return entry
-            return await arun(
-                self._request_flow(scopes, claims, tenant_id, enable_cae, key, method, extra), self._sender
-            )
+            if entry is None:
+                entry = await arun(
+                    self._request_flow(scopes, claims, tenant_id, enable_cae, key, method, extra), self._sender
+                )
+            flight.entry = entry
+            return entry
+        except Exception as exc:
+            flight.error = exc
+            raise
+        finally:
+            if self._flights.get(flight_key) is flight:
+                del self._flights[flight_key]
+            flight.done.set()
 
     async def close(self) -> None:
         """Close the credential's transport session (and, for a chain, every credential in it)."""
         errors: list[Exception] = []
-        for child in self._child_credentials():
+        for member in self._members():  # each once, however often it is shared
             try:
-                await child.close()
+                await (member._sender.close() if isinstance(member, AsyncCredential) else member.close())
             except Exception as exc:  # close the others anyway
                 errors.append(exc)
         await self._sender.close()
@@ -334,9 +360,11 @@ class AsyncCredential(CredentialCore):
             raise errors[0]
 
     async def __aenter__(self: T) -> T:
-        for child in self._child_credentials():  # type: ignore[attr-defined]
-            if hasattr(child, "__aenter__"):
-                await child.__aenter__()
+        for member in self._members():  # type: ignore[attr-defined]
+            if isinstance(member, AsyncCredential):
+                await member._sender.open()
+            elif hasattr(member, "__aenter__"):
+                await member.__aenter__()
         await self._sender.open()  # type: ignore[attr-defined]
         return self
 

@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 from azure.core.credentials import AccessTokenInfo
 
 from .._core.persistence import NON_CAE_SUFFIX, PersistedKey, PersistenceSettings
+from .._files import FileProblem, read_bounded
 from .._protocol.msal_cache import parse_document, serialize_document
 from .._troubleshooting import see
 from ..cache_options import DEFAULT_CACHE_NAME
@@ -41,6 +42,8 @@ __all__ = ["LOCK_TIMEOUT", "FileTokenStore", "cache_directory", "open_token_stor
 
 _LOGGER = logging.getLogger("azauth")
 
+MAX_CACHE_BYTES = 64 << 20
+"""A plaintext cache file larger than this (64 MiB) is treated as corrupt (moved aside), not read."""
 LOCK_TIMEOUT = 5.0
 """Seconds a writer waits for another process's lock before it skips persisting (msal-extensions waits 5 s)."""
 LOCK_POLL = 0.05
@@ -100,10 +103,15 @@ class _PlainFile:
 
     def load(self) -> str | None:
         try:
-            with open(self.path, encoding="utf-8") as file:
-                return file.read()
-        except FileNotFoundError:
-            return None
+            data = read_bounded(self.path, MAX_CACHE_BYTES)
+        except FileProblem as problem:
+            if problem.kind == "missing":
+                return None
+            if problem.kind in ("special", "too_large"):
+                raise CorruptCache(problem.reason) from None
+            raise OSError(problem.reason) from None
+        try:
+            return data.decode("utf-8")
         except UnicodeDecodeError:
             raise CorruptCache("not UTF-8 text") from None
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import platform
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from azure.core.exceptions import ResponseNotReadError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import HttpLoggingPolicy, SansIOHTTPPolicy
 
-from .._protocol.steps import Reply, Send
+from .._protocol.steps import Send
 from .._version import VERSION
 
 __all__ = [
@@ -21,7 +21,6 @@ __all__ = [
     "response_body",
     "send_options",
     "split_transport_options",
-    "to_reply",
 ]
 
 USER_AGENT = f"azsdk-python-azauth/{VERSION} Python/{platform.python_version()} ({platform.platform()})"
@@ -83,19 +82,26 @@ class RedactedTraceLoggingPolicy(SansIOHTTPPolicy[Any, Any]):
         )
 
 
-def build_policies(options: Mapping[str, Any], *, asynchronous: bool) -> list[Any]:
+def build_policies(
+    options: Mapping[str, Any], *, asynchronous: bool, clock: Callable[[], float], sleep: Callable[[float], Any]
+) -> list[Any]:
     """The policies azure-identity's pipeline has, in its order, from the same keywords.
 
     ``policies`` replaces the whole list, as in azure-identity; ``per_call_policies`` run once per call (before
     the retry policy), ``per_retry_policies`` once per attempt, as in azure-core's clients; ``http_logging_policy``
     replaces the header-logging policy; ``raw_request_hook`` / ``raw_response_hook`` are azure-core's hooks.
+    The retry policy's waits are bounded (``azauth._io.retry``) and taken through the driver's ``sleep``, on its
+    ``clock``.
     """
     from azure.core.pipeline import policies
+
+    from .retry import BoundedAsyncRetryPolicy, BoundedRetryPolicy
 
     given = options.get("policies")
     if given:
         return list(given)
-    retry: Any = (policies.AsyncRetryPolicy if asynchronous else policies.RetryPolicy)(**options)
+    retry_type: Any = BoundedAsyncRetryPolicy if asynchronous else BoundedRetryPolicy
+    retry = retry_type(clock=clock, sleep=sleep, **options)
     return [
         policies.RequestIdPolicy(**options),
         policies.HeadersPolicy(**options),
@@ -156,12 +162,3 @@ def response_body(http: Any) -> bytes:
     if isinstance(value, str):
         return value.encode("utf-8")
     return b""
-
-
-def to_reply(response: Any) -> Reply:
-    """A fully-read azure-core response as a :class:`Reply`."""
-    http = response.http_response
-    headers = http.headers
-    return Reply(
-        status=int(http.status_code), headers=dict(headers.items()) if headers else {}, body=response_body(http)
-    )

@@ -16,7 +16,7 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOpt
 
 from .._core.base import CredentialCore
 from .._core.persistence import PersistenceSettings
-from .._core.token_cache import CacheEntry, CacheKey
+from .._core.token_cache import CacheEntry, Flight, FlightKey
 from .._protocol.steps import (
     Blocking,
     Delegate,
@@ -33,9 +33,10 @@ from .._protocol.steps import (
 )
 from .._protocol.token_proxy import TokenProxySettings
 from ..authentication_record import AuthenticationRecord
+from . import bounded_read
 from .interactive import open_browser, print_prompt, start_listener
 from .persistence import FileTokenStore, open_token_store
-from .pipeline import build_policies, send_options, split_transport_options, to_reply
+from .pipeline import build_policies, split_transport_options
 from .processes import group_options, kill_group, timeout_message
 from .tls_pin import check_pinned_certificate
 from .token_proxy import TokenProxyTransport, proxy_transport_options
@@ -48,17 +49,21 @@ _sleep = time.sleep  # module-level so tests can inject a clock and a sleep
 
 
 def run(flow: Flow[T], sender: SyncSender) -> T:
-    """Drive ``flow`` to its result, performing each step with ``sender``."""
+    """Drive ``flow`` to its result, performing each step with ``sender``; the flow is closed on every exit,
+    so its ``finally`` blocks (a chain's context flag) run in the caller's context."""
     outcome: Any = None
-    while True:
-        try:
-            step = flow.throw(outcome) if isinstance(outcome, BaseException) else flow.send(outcome)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        try:
-            outcome = sender.perform(step)
-        except Exception as exc:  # the flow decides what a failure means
-            outcome = exc
+    try:
+        while True:
+            try:
+                step = flow.throw(outcome) if isinstance(outcome, BaseException) else flow.send(outcome)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            try:
+                outcome = sender.perform(step)
+            except Exception as exc:  # the flow decides what a failure means
+                outcome = exc
+    finally:
+        flow.close()
 
 
 class SyncSender:
@@ -81,14 +86,19 @@ class SyncSender:
                         from azure.core.pipeline.transport import RequestsTransport
 
                         transport = RequestsTransport(**transport_options)
-                    self._pipeline = Pipeline(transport, policies=build_policies(policy_options, asynchronous=False))
+                    self._pipeline = Pipeline(
+                        transport,
+                        policies=build_policies(
+                            policy_options, asynchronous=False, clock=lambda: _time(), sleep=lambda s: _sleep(s)
+                        ),
+                    )
         return self._pipeline
 
     def perform(self, step: Step) -> Any:
         if isinstance(step, Send):
             if step.pinned_sha1:
                 check_pinned_certificate(step.request.url, step.pinned_sha1, step.connect_timeout)
-            return to_reply(self._get_pipeline().run(step.request, **send_options(step, self._options)))
+            return bounded_read.send(self._get_pipeline(), step, self._options)
         if isinstance(step, Delegate):
             return delegate(step)
         if isinstance(step, Blocking):
@@ -217,7 +227,8 @@ class SyncCredential(CredentialCore):
 
     _credentials_module = "azauth._credentials"
 
-    _locks: dict[CacheKey, threading.Lock]
+    _flights: dict[FlightKey, Flight]
+    _flights_lock: threading.Lock
 
     def _clock(self) -> float:
         return _time()
@@ -226,8 +237,12 @@ class SyncCredential(CredentialCore):
         return os.environ
 
     def _new_sender(self, options: Mapping[str, Any]) -> SyncSender:
-        self._locks = {}
+        self._flights, self._flights_lock = {}, threading.Lock()
         return SyncSender(options)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._flights_lock = threading.Lock()
 
     def _open_token_store(self, settings: PersistenceSettings, cae: bool) -> FileTokenStore:
         return open_token_store(settings, cae)
@@ -296,23 +311,40 @@ class SyncCredential(CredentialCore):
         key = self._cache_key(scopes, tenant_id, enable_cae)
         if key is None:
             return run(self._request_flow(scopes, claims, tenant_id, enable_cae, None, method, extra), self._sender)
-        lock = self._locks.get(key) or self._locks.setdefault(key, threading.Lock())
-        if lock.locked():  # a refresh is under way: a still-valid token is served meanwhile
+        flight_key: FlightKey = (key, claims or None)
+        while True:
+            with self._flights_lock:
+                flight = self._flights.get(flight_key)
+                if flight is None:
+                    flight = self._flights[flight_key] = Flight(threading.Event())
+                    break  # this caller leads the flight
             entry = self._cached(key, claims, until_expiry=True)
+            if entry is not None:  # a refresh is under way: a still-valid token is served meanwhile
+                return entry
+            flight.done.wait()
+            entry = flight.outcome()  # the leader's token, or its failure raised here too
             if entry is not None:
                 return entry
-        with lock:
+        try:
             entry = self._cached(key, claims)
-            if entry is not None:
-                return entry
-            return run(self._request_flow(scopes, claims, tenant_id, enable_cae, key, method, extra), self._sender)
+            if entry is None:
+                entry = run(self._request_flow(scopes, claims, tenant_id, enable_cae, key, method, extra), self._sender)
+            flight.entry = entry
+            return entry
+        except Exception as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._flights_lock:
+                del self._flights[flight_key]
+            flight.done.set()
 
     def close(self) -> None:
         """Close the credential's transport session (and, for a chain, every credential in it)."""
         errors: list[Exception] = []
-        for child in self._child_credentials():
+        for member in self._members():  # each once, however often it is shared
             try:
-                child.close()
+                member._sender.close() if isinstance(member, SyncCredential) else member.close()
             except Exception as exc:  # close the others anyway
                 errors.append(exc)
         self._sender.close()
@@ -320,9 +352,11 @@ class SyncCredential(CredentialCore):
             raise errors[0]
 
     def __enter__(self: T) -> T:
-        for child in self._child_credentials():  # type: ignore[attr-defined]
-            if hasattr(child, "__enter__"):
-                child.__enter__()
+        for member in self._members():  # type: ignore[attr-defined]
+            if isinstance(member, SyncCredential):
+                member._sender.open()
+            elif hasattr(member, "__enter__"):
+                member.__enter__()
         self._sender.open()  # type: ignore[attr-defined]
         return self
 

@@ -120,7 +120,7 @@ def _int(value: Any) -> int | None:
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # "soon", 1e999 (inf), NaN: not a time
         return None
 
 

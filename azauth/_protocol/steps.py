@@ -11,11 +11,14 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from azure.core.exceptions import ServiceResponseError, ServiceResponseTimeoutError
+
 if TYPE_CHECKING:
     from azure.core.credentials import TokenRequestOptions
     from azure.core.rest import HttpRequest
 
 __all__ = [
+    "AttemptTimeoutError",
     "Blocking",
     "Delegate",
     "Flow",
@@ -26,6 +29,8 @@ __all__ = [
     "Prompt",
     "RedirectListener",
     "Reply",
+    "ReplyIncompleteError",
+    "ReplyTooLargeError",
     "RunProcess",
     "Send",
     "Sleep",
@@ -40,7 +45,8 @@ class Send:
     ``retry=False`` makes a single attempt (no retry policy); the timeouts bound connecting and each read.
     ``verify=False`` skips TLS chain verification for this request only; ``pinned_sha1`` then requires the
     server's certificate to have that SHA-1 thumbprint, checked before the request is sent (Service Fabric's
-    endpoint presents a self-signed certificate named by ``IDENTITY_SERVER_THUMBPRINT``).
+    endpoint presents a self-signed certificate named by ``IDENTITY_SERVER_THUMBPRINT``). ``deadline`` bounds
+    the whole attempt, body included, in seconds (the senders read every body within a size limit).
     """
 
     request: HttpRequest
@@ -49,6 +55,23 @@ class Send:
     read_timeout: float | None = None
     verify: bool | None = None
     pinned_sha1: str | None = None
+    deadline: float | None = None
+
+
+# What a Send step may throw into its flow besides azure-core's transport errors (the senders raise them).
+
+
+class ReplyTooLargeError(ServiceResponseError):
+    """The reply body is larger than the senders' limit (``azauth._io.bounded_read.MAX_REPLY_BYTES``); reading
+    stopped there."""
+
+
+class ReplyIncompleteError(ServiceResponseError):
+    """The connection ended before the whole reply body arrived."""
+
+
+class AttemptTimeoutError(ServiceResponseTimeoutError):
+    """The attempt (connect, headers and body) did not finish within its deadline."""
 
 
 @dataclass(frozen=True, slots=True)

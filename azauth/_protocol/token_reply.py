@@ -15,12 +15,16 @@ __all__ = [
     "EntraError",
     "RedactedAccessToken",
     "RedactedAccessTokenInfo",
+    "check_expiry",
     "check_reply",
     "parse_token_reply",
     "refresh_on_for",
 ]
 
 HALF_LIFE_THRESHOLD = 7200  # tokens living this long or longer are refreshed at half-life (as msal does)
+MAX_TOKEN_LIFETIME = 7 * 24 * 3600
+"""Longest a token is trusted for: Entra's tokens live hours (a managed identity's up to a day); a longer
+lifetime is a broken reply or cache entry, and the token is kept only this long."""
 
 
 class RedactedAccessToken(AccessToken):
@@ -85,6 +89,31 @@ def refresh_on_for(lifetime: float, expires_on: int, now: float, refresh_in: Any
     if lifetime >= HALF_LIFE_THRESHOLD:
         return int(now + lifetime / 2)
     return None
+
+
+def check_expiry(info: AccessTokenInfo, now: float, source: str) -> AccessTokenInfo:
+    """``info`` when its expiry is sane: ``ClientAuthenticationError`` naming ``source`` when it has none or
+    is already past; a lifetime over :data:`MAX_TOKEN_LIFETIME` is shortened to it (``refresh_on`` too).
+
+    Every token a credential caches passes here (replies, managed identity, the persistent cache, tools).
+    """
+    expires_on: Any = info.expires_on
+    if isinstance(expires_on, bool) or not isinstance(expires_on, (int, float)) or not math.isfinite(expires_on):
+        raise ClientAuthenticationError(message=f"{source} returned a token without a usable expiry time")
+    if expires_on <= now:
+        raise ClientAuthenticationError(
+            message=f"{source} returned a token that had already expired ({int(now - expires_on)} s before it"
+            " was received); check the clocks of this machine and the server"
+        )
+    refresh_on: Any = info.refresh_on
+    refresh_ok = refresh_on is None or (
+        isinstance(refresh_on, (int, float)) and math.isfinite(refresh_on) and refresh_on <= expires_on
+    )
+    if expires_on <= now + MAX_TOKEN_LIFETIME and refresh_ok and isinstance(expires_on, int):
+        return info
+    expires = int(min(expires_on, now + MAX_TOKEN_LIFETIME))
+    refresh = int(min(refresh_on, expires)) if refresh_ok and refresh_on is not None else None
+    return RedactedAccessTokenInfo(info.token, expires, token_type=info.token_type, refresh_on=refresh)
 
 
 def _describe(endpoint: str, reply: Reply) -> str:

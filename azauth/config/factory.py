@@ -110,6 +110,9 @@ class _Builder:
         self.environ = environ
         self.pass_environ = pass_environ
         self.problems: list[ConfigProblem] = []
+        self.built: dict[tuple[str, bool], Any] = {}
+        """Profiles already built, by (name, inside a chain): a profile is built once however often it is
+        referenced (building every reference again is exponential in a document of chained references)."""
 
     def unavailable(self, class_name: str, reason: str) -> Any:
         """A chain member standing for a credential that could not be built."""
@@ -121,8 +124,19 @@ class _Builder:
 
     def build(self, model: Any, path: FieldPath, *, in_chain: bool = False) -> Any:
         if model.type == "profile":  # references were checked for cycles when the document was loaded
-            target, target_path = resolve_profile(self.document, model.name, self.raw.locator)
-            return self.build(target, target_path, in_chain=in_chain)
+            aliases: list[tuple[str, bool]] = []
+            while model.type == "profile":  # follow a run of references without recursion
+                memo = (model.name, in_chain)
+                if memo in self.built:
+                    built = self.built[memo]
+                    break
+                aliases.append(memo)
+                model, path = resolve_profile(self.document, model.name, self.raw.locator)
+            else:
+                built = self.build(model, path, in_chain=in_chain)
+            for memo in aliases:
+                self.built[memo] = built
+            return built
         kind = REGISTRY[model.type]
         assert kind.core is not None
         cls = self.classes.get(kind.core)

@@ -117,7 +117,7 @@ def check(
     data = raw.data
     unresolved: set[FieldPath] = set()
     if resolve:
-        data, failures = interpolate_tree(raw.data, env, locator)
+        data, failures = interpolate_tree(raw.data, env, locator, _secret_keys_of_all_types())
         problems.extend(failures)
         unresolved = {_parse_path(p.path) for p in failures}
     short_form = isinstance(data, dict) and "type" in data and "profiles" not in data
@@ -253,7 +253,12 @@ def _translate(exc: ValidationError, data: Any, locator: Locator, *, structural:
             key = True
         elif kind == "union_tag_invalid":
             tag = str((error.get("ctx") or {}).get("tag", ""))
-            message, path, key = _type_message(tag), (*path, "type"), False
+            raw_tag = _value_at(data, (*path, "type"))
+            if isinstance(raw_tag, str) and len(raw_tag) <= 64:
+                message = _type_message(tag)
+            else:  # a mapping, a list or a long text: never echoed (it may hold anything, a secret too)
+                message = "'type' must be the name of a credential type, one of " + ", ".join(sorted(REGISTRY))
+            path, key = (*path, "type"), False
         elif kind == "union_tag_not_found":
             message = "missing key 'type': the credential type, one of " + ", ".join(sorted(REGISTRY))
         elif kind == "missing":
@@ -404,9 +409,13 @@ def _check_short_form_header(data: Any, raw_data: Any, locator: Locator, *, stru
     return problems
 
 
+def _secret_keys_of_all_types() -> frozenset[str]:
+    return frozenset(f.name for t in REGISTRY.values() for f in t.fields if f.secret)
+
+
 def _secret_strings(data: Any) -> set[str]:
     """Literal secrets written in the raw document (values of secret keys), to keep them out of messages."""
-    secret_keys = {f.name for t in REGISTRY.values() for f in t.fields if f.secret}
+    secret_keys = _secret_keys_of_all_types()
     found: set[str] = set()
     stack = [data]
     while stack:

@@ -36,6 +36,7 @@ from pydantic_core import PydanticUndefined
 
 from .. import params
 from .._core.base import CORE_TYPES, CredentialCore
+from .._core.runtime import MAX_COUNT, MAX_SECONDS
 from .._protocol.validation import normalize_authority, validate_tenant_id
 from ..authority_hosts import AzureAuthorityHosts
 from .values import SecretSource
@@ -89,7 +90,7 @@ CACHE_PARAMETER = "cache_persistence_options"
 HAND_MODELLED = frozenset({"chain", "profile"})
 PROFILE_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
 
-_STRICT = ConfigDict(extra="forbid")
+_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)  # numbers are finite: .inf would hang or overflow
 
 
 # ------------------------------------------------------------------------------------- field value types
@@ -313,7 +314,11 @@ def _strip_optional(hint: Any) -> tuple[Any, bool]:
 def _value_annotation(base: Any) -> Any | None:
     """The configuration type for a constructor type, or ``None`` when it cannot be written in a file."""
     origin = typing.get_origin(base)
-    if base in (str, bool, int, float):
+    if base is float:  # every float a constructor takes is a number of seconds
+        return Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_SECONDS)]
+    if base is int:
+        return Annotated[int, Field(ge=0, le=MAX_COUNT)]
+    if base in (str, bool):
         return base
     if origin is Literal:
         return base
@@ -484,7 +489,11 @@ class HttpDefaults(BaseModel):
     model_config = _STRICT
 
     timeout: float | None = Field(
-        None, gt=0, description="Seconds to wait for a connection and between bytes of a response."
+        None,
+        gt=0,
+        le=MAX_SECONDS,
+        allow_inf_nan=False,
+        description="Seconds to wait for a connection and between bytes of a response.",
     )
     retries: int | None = Field(None, ge=0, le=10, description="How many times a failed request is retried.")
     proxies: dict[str, str] | None = Field(

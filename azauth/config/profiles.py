@@ -7,7 +7,7 @@ day the credential types it names are implemented.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -100,9 +100,100 @@ def raw_credentials(value: Any, path: FieldPath) -> Iterator[tuple[dict[str, Any
             yield from raw_credentials(child, (*path, "credentials", index))
 
 
+Reference = tuple[FieldPath, str, int]
+"""A profile reference inside a profile: where its ``name`` is, the profile it names, the chains around it."""
+
+
+def _scan_profile(
+    value: Any, path: FieldPath, report: Callable[[FieldPath, str, str], None]
+) -> tuple[int, list[Reference]]:
+    """A profile's own chain height (levels of chains, references not followed) and its references;
+    chains nested too deep within it are reported. Iterative."""
+    height = 0
+    references: list[Reference] = []
+    stack: list[tuple[Any, FieldPath, int]] = [(value, path, 0)]
+    while stack:
+        node, where, depth = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        kind = node.get("type")
+        if kind == "chain" and isinstance(node.get("credentials"), list):
+            if depth >= MAX_CHAIN_DEPTH:
+                report(where, "depth", f"chains are nested more than {MAX_CHAIN_DEPTH} deep")
+                continue
+            height = max(height, depth + 1)
+            stack.extend((child, (*where, "credentials", i), depth + 1) for i, child in enumerate(node["credentials"]))
+        elif kind == "profile" and isinstance(node.get("name"), str):
+            references.append(((*where, "name"), node["name"], depth))
+    return height, references
+
+
+def _components(graph: Mapping[str, list[str]]) -> list[list[str]]:
+    """Strongly connected components of ``graph`` (Tarjan's algorithm, iterative), sinks first."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    found: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, position = work.pop()
+            if position == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            targets = graph[node]
+            if position < len(targets):
+                work.append((node, position + 1))
+                target = targets[position]
+                if target not in index:
+                    work.append((target, 0))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            if work:  # returning to the caller: propagate the low link
+                caller = work[-1][0]
+                low[caller] = min(low[caller], low[node])
+            if low[node] == index[node]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                found.append(component)
+    return found
+
+
+def _cycle_text(start: str, target: str, graph: Mapping[str, list[str]], members: set[str]) -> str:
+    """``start -> target -> ... -> start``: a shortest way back within one component."""
+    previous: dict[str, str] = {}
+    queue, seen = [target], {target}
+    for node in queue:
+        if node == start:
+            break
+        for nxt in graph[node]:
+            if nxt in members and nxt not in seen:
+                seen.add(nxt)
+                previous[nxt] = node
+                queue.append(nxt)
+    route = [start]
+    while route[-1] != target:
+        route.append(previous[route[-1]])
+    return " -> ".join([start, *reversed(route)])
+
+
 def check_profiles(data: Any, locator: Locator) -> list[ConfigProblem]:
     """Checks across profiles of a raw document: references to missing profiles, cycles, chains nested too
-    deep, and a ``default_profile`` that does not exist. Tolerant of anything else being malformed."""
+    deep, and a ``default_profile`` that does not exist. Tolerant of anything else being malformed.
+
+    Linear in the size of the document: each profile is scanned once and its chain height computed once,
+    however often it is referenced (a naive walk following every reference is exponential).
+    """
     problems: list[ConfigProblem] = []
     profiles = document_profiles(data)
     known = sorted(set(profiles) | set(BUILTIN_PROFILES))
@@ -116,33 +207,43 @@ def check_profiles(data: Any, locator: Locator) -> list[ConfigProblem]:
             reported.add((where, reason))
             problems.append(locator.problem(where, message))
 
-    def visit(value: Any, path: FieldPath, trail: tuple[str, ...], depth: int) -> None:
-        if not isinstance(value, dict):
-            return
-        kind = value.get("type")
-        if kind == "chain" and isinstance(value.get("credentials"), list):
-            if depth >= MAX_CHAIN_DEPTH:
-                report(path, "depth", f"chains are nested more than {MAX_CHAIN_DEPTH} deep")
-                return
-            for index, child in enumerate(value["credentials"]):
-                visit(child, (*path, "credentials", index), trail, depth + 1)
-        elif kind == "profile" and isinstance(value.get("name"), str):
-            target, where = value["name"], (*path, "name")
-            if target in trail:
-                cycle = " -> ".join((*trail[trail.index(target) :], target))
-                report(where, "cycle", f"profile references form a cycle: {cycle}")
-            elif target in profiles:
-                visit(profiles[target][0], profiles[target][1], (*trail, target), depth)
-            elif target in BUILTIN_PROFILES:
-                try:
-                    builtin_profile(target)
-                except ValueError as exc:
-                    report(where, "builtin", str(exc))
+    scanned = {name: _scan_profile(value, path, report) for name, (value, path) in profiles.items()}
+    graph = {name: [t for _, t, _ in refs if t in profiles] for name, (_, refs) in scanned.items()}
+    builtin_problems: dict[str, str | None] = {}
+    for refs in (refs for _, refs in scanned.values()):
+        for where, target, _ in refs:
+            if target in profiles:
+                continue
+            if target in BUILTIN_PROFILES:
+                if target not in builtin_problems:
+                    try:
+                        builtin_profile(target)
+                        builtin_problems[target] = None
+                    except ValueError as exc:
+                        builtin_problems[target] = str(exc)
+                if builtin_problems[target]:
+                    report(where, "builtin", builtin_problems[target] or "")
             else:
                 report(where, "missing", unknown_profile_message(target, known))
-
-    for name, (value, path) in profiles.items():
-        visit(value, path, (name,), 0)
+    heights: dict[str, int] = {}
+    for component in _components(graph):  # sinks first: a profile's targets have their heights already
+        members = set(component)
+        cyclic = len(component) > 1 or component[0] in graph[component[0]]
+        for name in component:
+            height, refs = scanned[name]
+            for where, target, depth in refs:
+                if target not in profiles:
+                    continue
+                if cyclic and target in members:
+                    report(
+                        where, "cycle", f"profile references form a cycle: {_cycle_text(name, target, graph, members)}"
+                    )
+                    continue
+                below = heights.get(target, 0)
+                if below <= MAX_CHAIN_DEPTH < depth + below:  # reported here, not again at every referrer
+                    report(where, "depth", f"chains are nested more than {MAX_CHAIN_DEPTH} deep (through {target!r})")
+                height = max(height, depth + below)
+            heights[name] = min(height, MAX_CHAIN_DEPTH + 1)
     return problems
 
 

@@ -70,6 +70,35 @@ def _fail(file: str, message: str, line: int | None = None, column: int | None =
     return ConfigError([ConfigProblem(file, line, column, "", message)])
 
 
+_LONG_NUMBER = re.compile(r"[0-9][0-9_]{4000,}")
+_SEPARATORS = {
+    "JSON": re.compile(r'"(?:[^"\\]|\\.)*"|[,:]'),
+    "TOML": re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[,=]'),
+}
+
+
+def _refuse_many_values(text: str, file: str, language: str) -> None:
+    """Refuse a document with more than :data:`MAX_VALUES` values *before* parsing it: each value but the
+    first follows a separator (``,`` or ``:`` / ``=``, outside strings), so counting them is an upper bound
+    found by one regular-expression scan, in bounded memory."""
+    count = 0
+    for match in _SEPARATORS[language].finditer(text):
+        if len(match[0]) == 1:
+            count += 1
+            if count > MAX_VALUES:
+                raise _fail(file, f"holds more than {MAX_VALUES} values: refused")
+
+
+def _long_number(text: str, file: str, language: str) -> ConfigError:
+    """The error for a number too long to convert, located at the first long run of digits."""
+    match = _LONG_NUMBER.search(text)
+    line = column = None
+    if match is not None:
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+    return _fail(file, f"invalid {language}: a number with more than 4300 digits", line, column)
+
+
 # --------------------------------------------------------------------------------------------- files
 
 
@@ -121,22 +150,33 @@ def _check_shape(data: Any, locator: Locator) -> None:
         raise _fail(locator.file, "is empty: it holds no configuration (only comments?)")
     if not isinstance(data, dict):
         raise _fail(locator.file, f"must hold a mapping at the top level, not a {_kind(data)}", 1, 1)
-    deepest = _depth_exceeded(data)
-    if deepest is not None:
-        raise ConfigError([locator.problem(deepest, f"nesting is deeper than {MAX_DEPTH} levels")])
+    _check_size(data, locator)
+
+
+def _check_size(data: Any, locator: Locator) -> None:
+    """``ConfigError`` when ``data`` nests deeper than :data:`MAX_DEPTH` or holds more than :data:`MAX_VALUES`
+    values: the same limits for every format (YAML, JSON, TOML, mappings, ``AZAUTH_*`` variables)."""
+    problem = _size_exceeded(data)
+    if problem is not None:
+        raise ConfigError([locator.problem(*problem)])
 
 
 def _kind(value: Any) -> str:
     return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(value), "value")
 
 
-def _depth_exceeded(data: Any) -> FieldPath | None:
-    """The path where ``data`` nests deeper than :data:`MAX_DEPTH`, or ``None`` (iterative, no recursion)."""
+def _size_exceeded(data: Any) -> tuple[FieldPath, str] | None:
+    """Where and how ``data`` is too deep or too large, or ``None`` (iterative: no recursion, stops at the
+    first limit, so a self-referencing structure costs no more than the limits)."""
     stack: list[tuple[Any, FieldPath]] = [(data, ())]
+    count = 0
     while stack:
         value, path = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            return (), f"holds more than {MAX_VALUES} values: refused"
         if len(path) > MAX_DEPTH:
-            return path
+            return path, f"nesting is deeper than {MAX_DEPTH} levels"
         if isinstance(value, dict):
             stack.extend((child, (*path, str(key))) for key, child in value.items())
         elif isinstance(value, list):
@@ -155,6 +195,7 @@ def _yaml_loader(text: str) -> Any:
 
         depth = 0
         aliases = 0
+        nodes = 0
 
         def compose_node(self, parent: Any, index: Any) -> Any:
             if self.check_event(yaml.AliasEvent):
@@ -167,6 +208,14 @@ def _yaml_loader(text: str) -> Any:
                         self.peek_event().start_mark,  # type: ignore[no-untyped-call]
                     )
                 return super().compose_node(parent, index)
+            self.nodes += 1
+            if self.nodes > MAX_VALUES:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"more than {MAX_VALUES} values",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                )
             self.depth += 1
             try:
                 if self.depth > MAX_DEPTH + 1:
@@ -204,6 +253,8 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, Locator]:
             return loader.construct_document(node), locator
         except yaml.MarkedYAMLError as exc:
             raise _yaml_error(exc, file) from None
+        except ValueError:  # an integer longer than Python converts (4300 digits)
+            raise _long_number(text, file, "YAML") from None
     finally:
         loader.dispose()
 
@@ -232,6 +283,8 @@ def _walk_yaml(root: Any, locator: Locator) -> list[ConfigProblem]:
         count += 1
         if count > MAX_VALUES:
             return [locator.problem((), f"expands to more than {MAX_VALUES} values (YAML aliases?): refused")]
+        if len(path) > MAX_DEPTH:  # a self-referencing alias or merge nests without end
+            return [locator.problem((), f"nesting is deeper than {MAX_DEPTH} levels (YAML aliases?): refused")]
         locator.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if node.tag not in _PLAIN_YAML_TAGS:
             problems.append(
@@ -294,12 +347,16 @@ def _parse_json(text: str, file: str) -> tuple[Any, Locator]:
             result[key] = value
         return result
 
+    _refuse_many_values(text, file, "JSON")
     try:
         data = json.loads(text, object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
         raise _fail(file, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise _fail(file, f"nesting is deeper than {MAX_DEPTH} levels") from None
+    except ValueError:  # an integer longer than Python converts (4300 digits)
+        raise _long_number(text, file, "JSON") from None
+    _check_size(data, Locator(file))  # before composing it again for positions, which costs more
     # JSON is (nearly) YAML flow syntax: the YAML composer gives positions and locates duplicate keys.
     locator = Locator(file)
     try:
@@ -332,6 +389,7 @@ def _parse_toml(text: str, file: str) -> tuple[Any, Locator]:
     else:  # pragma: no cover - Python 3.10
         import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
+    _refuse_many_values(text, file, "TOML")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -344,6 +402,9 @@ def _parse_toml(text: str, file: str) -> tuple[Any, Locator]:
         raise _fail(file, f"invalid TOML: {message}", line, column) from None
     except RecursionError:
         raise _fail(file, f"nesting is deeper than {MAX_DEPTH} levels") from None
+    except ValueError:  # an integer longer than Python converts (4300 digits)
+        raise _long_number(text, file, "TOML") from None
+    _check_size(data, Locator(file))
     return data, _locate_toml(text, file)
 
 
@@ -402,8 +463,11 @@ def _tool_table(data: Any, locator: Locator, file: str) -> tuple[Any, Locator]:
 
 def from_mapping(mapping: Mapping[str, Any]) -> RawDocument:
     """A document given as a Python mapping (positions are field paths only)."""
-    data = _plain(mapping)
     locator = Locator("<mapping>")
+    try:
+        data = _plain(mapping)
+    except RecursionError:
+        raise _fail(locator.file, f"nesting is deeper than {MAX_DEPTH} levels") from None
     _check_shape(data, locator)
     return RawDocument(data, locator, None)
 
@@ -438,7 +502,15 @@ def env_overlay(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[FieldP
         exploded = source()
     except Exception as exc:  # a malformed JSON value in a variable
         raise _fail("<env AZAUTH_*>", f"cannot read AZAUTH_* variables: {type(exc).__name__}") from None
-    data = {key: _decode_json_leaves(exploded[key]) for key in ENV_DOCUMENT_KEYS if exploded.get(key) is not None}
+    try:
+        data = {key: _decode_json_leaves(exploded[key]) for key in ENV_DOCUMENT_KEYS if exploded.get(key) is not None}
+    except RecursionError:
+        raise _fail("<env AZAUTH_*>", f"a JSON value nests deeper than {MAX_DEPTH} levels") from None
+    problem = _size_exceeded(data)
+    if problem is not None:  # before anything walks it recursively
+        where, message = problem
+        variable = ENV_PREFIX + "__".join(str(part).upper() for part in where[:3] if isinstance(part, str))
+        raise _fail(f"<env {variable}>" if where else "<env AZAUTH_*>", message)
     names: dict[FieldPath, str] = {}
     for path in _leaf_paths(data, ()):
         names[path] = ENV_PREFIX + "__".join(str(part).upper() for part in path)

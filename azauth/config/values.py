@@ -33,6 +33,7 @@ MAX_SECRET_FILE_BYTES = 1 << 20
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_NESTING = 8
 """Deepest ``${A:-${B:-...}}`` nesting accepted in a fallback."""
+_WHOLE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}")
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,9 @@ def _parse_reference(text: str, position: int, depth: int) -> tuple[_Reference, 
         close = text.find("}", position)
         if close < 0:
             raise ValueError("'${' without a closing '}' (write '$$' for a literal '$')")
-        body = text[position:close]
-        raise ValueError(
-            f"invalid reference '${{{body}}}': use ${{NAME}} or ${{NAME:-fallback}} (write '$$' for a literal '$')"
+        raise ValueError(  # the text is not quoted: it may be part of a literal secret
+            f"invalid reference at character {position - 1}: use ${{NAME}} or ${{NAME:-fallback}}"
+            " (write '$$' for a literal '$')"
         )
     name = match[0]
     if text[end] == "}":
@@ -152,8 +153,12 @@ def interpolate(text: str, environ: Mapping[str, str]) -> str:
     return _expand(_parts(text), environ)
 
 
-def interpolate_tree(data: Any, environ: Mapping[str, str], locator: Locator) -> tuple[Any, list[Any]]:
-    """``data`` with every string interpolated, and a problem for each reference that failed."""
+def interpolate_tree(
+    data: Any, environ: Mapping[str, str], locator: Locator, secret_keys: frozenset[str] = frozenset()
+) -> tuple[Any, list[Any]]:
+    """``data`` with every string interpolated, and a problem for each reference that failed. Under a key of
+    ``secret_keys`` a failure names a variable only when the whole value is that one reference (otherwise
+    the "name" may be a fragment of a literal secret)."""
     problems: list[Any] = []
 
     def walk(value: Any, path: FieldPath) -> Any:
@@ -161,7 +166,11 @@ def interpolate_tree(data: Any, environ: Mapping[str, str], locator: Locator) ->
             try:
                 return interpolate(value, environ)
             except ValueError as exc:
-                problems.append(locator.problem(path, str(exc)))
+                message = str(exc)
+                if path and path[-1] in secret_keys and not _WHOLE_REFERENCE.fullmatch(value.strip()):
+                    message = "a variable this value references is not set, or '${' is not a valid reference"
+                    message += " (write '$$' for a literal '$')"
+                problems.append(locator.problem(path, message))
                 return value
         if isinstance(value, dict):
             return {key: walk(child, (*path, key)) for key, child in value.items()}

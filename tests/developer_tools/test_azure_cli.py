@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from tests.developer_tools.fake_tools import Failure, FakeTool, FakeTools, asser
 from tests.support import SCOPE, Mode
 
 CANARY = "eyJhbGciOi.CANARY-cli-token-1c2d3e.signature"
-EXPIRES = 1_900_000_000
+EXPIRES = int(time.time()) + 3 * 86_400  # a few days ahead: azauth shortens lifetimes over 7 days
 
 
 def az_reply(token: str = CANARY, **fields: Any) -> str:
@@ -67,10 +68,12 @@ def test_az_reads_its_own_config_directory(mode: Mode, az: FakeTool, monkeypatch
 
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata", "Pacific/Chatham"])
 def test_expires_on_falls_back_to_local_time_expiresOn(mode: Mode, az: FakeTool, zone: str) -> None:
-    az.behave(stdout=json.dumps({"accessToken": CANARY, "expiresOn": "2031-03-04 05:06:07.123456"}))
+    day = datetime.fromtimestamp(EXPIRES).date()  # a naive local time a few days ahead, as az prints it
+    az.behave(stdout=json.dumps({"accessToken": CANARY, "expiresOn": f"{day:%Y-%m-%d} 05:06:07.123456"}))
     with timezone(zone):
         token = mode.wait(mode.module.AzureCliCredential().get_token(SCOPE))
-    assert token.expires_on == int(datetime(2031, 3, 4, 5, 6, 7, tzinfo=ZoneInfo(zone)).timestamp())
+    expected = datetime(day.year, day.month, day.day, 5, 6, 7, tzinfo=ZoneInfo(zone))
+    assert token.expires_on == int(expected.timestamp())
 
 
 def test_epoch_expires_on_wins_over_expiresOn(mode: Mode, az: FakeTool) -> None:

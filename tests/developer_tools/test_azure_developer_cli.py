@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -14,8 +15,8 @@ from tests.developer_tools.fake_tools import timezone as local_zone
 from tests.support import SCOPE, Mode
 
 CANARY = "eyJ0eXAi.CANARY-azd-token-5f6a.sig"
-EXPIRES_ON = "2031-03-04T05:06:07Z"
-EXPIRES = int(datetime(2031, 3, 4, 5, 6, 7, tzinfo=timezone.utc).timestamp())
+EXPIRES = int(time.time()) + 3 * 86_400  # a few days ahead: azauth shortens lifetimes over 7 days
+EXPIRES_ON = datetime.fromtimestamp(EXPIRES, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.fixture

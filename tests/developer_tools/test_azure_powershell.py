@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
@@ -12,7 +13,7 @@ from tests.developer_tools.fake_tools import Failure, FakeTool, FakeTools, asser
 from tests.support import SCOPE, Mode
 
 CANARY = "CANARY-pwsh-token-77aa"
-EXPIRES = 1_900_000_000
+EXPIRES = int(time.time()) + 3 * 86_400  # a few days ahead: azauth shortens lifetimes over 7 days
 
 
 @pytest.fixture

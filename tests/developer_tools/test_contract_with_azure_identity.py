@@ -4,6 +4,8 @@ expiry, the same kind of error."""
 from __future__ import annotations
 
 import json
+import time
+from datetime import datetime
 from typing import Any
 
 import azure.identity
@@ -14,6 +16,9 @@ import azauth
 from azauth import CredentialUnavailableError
 from tests.developer_tools.fake_tools import FakeTools
 from tests.support import SCOPE
+
+EXPIRES = int(time.time()) + 3 * 86_400  # a few days ahead: azauth shortens lifetimes over 7 days
+SOON = datetime.fromtimestamp(EXPIRES).date()
 
 AZ_CASES = [
     ({}, (SCOPE,), {}),
@@ -33,8 +38,8 @@ def test_az_command_line_and_token_match(
 ) -> None:
     az = tools.add("az")
     for reply in (
-        {"accessToken": "t1", "expires_on": 1_900_000_000},
-        {"accessToken": "t2", "expiresOn": "2031-03-04 05:06:07.000000"},
+        {"accessToken": "t1", "expires_on": EXPIRES},
+        {"accessToken": "t2", "expiresOn": f"{SOON:%Y-%m-%d} 05:06:07.000000"},
     ):
         az.behave(stdout=json.dumps(reply))
         tokens = [
@@ -48,7 +53,7 @@ def test_az_command_line_and_token_match(
 
 def test_azd_command_line_matches(tools: FakeTools) -> None:
     azd = tools.add("azd")
-    azd.behave(stdout=json.dumps({"token": "t", "expiresOn": "2031-03-04T05:06:07Z"}))
+    azd.behave(stdout=json.dumps({"token": "t", "expiresOn": f"{SOON:%Y-%m-%d}T05:06:07Z"}))
     for cred in both("AzureDeveloperCliCredential", tenant_id="contoso.com"):
         cred.get_token(SCOPE, "https://storage.azure.com/.default", claims='{"a":1}')
     first, second = (run["argv"] for run in azd.runs)
@@ -57,10 +62,10 @@ def test_azd_command_line_matches(tools: FakeTools) -> None:
 
 def test_pwsh_flags_match(tools: FakeTools) -> None:
     pwsh = tools.add("pwsh")
-    pwsh.behave(stdout="azsdk%t%1900000000\n")
+    pwsh.behave(stdout=f"azsdk%t%{EXPIRES}\n")
     tools.only_on_path("/bin", "/usr/bin")  # azure-identity runs /bin/sh -c "pwsh ..."
     tokens = [(t.token, t.expires_on) for t in (c.get_token(SCOPE) for c in both("AzurePowerShellCredential"))]
-    assert tokens[0] == tokens[1] == ("t", 1_900_000_000)
+    assert tokens[0] == tokens[1] == ("t", EXPIRES)
     first, second = (run["argv"][:3] for run in pwsh.runs)
     assert first == second == ["-NoProfile", "-NonInteractive", "-EncodedCommand"]
 

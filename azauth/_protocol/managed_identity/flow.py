@@ -8,8 +8,6 @@ nothing costs one read timeout, not minutes.
 
 from __future__ import annotations
 
-import email.utils
-import math
 import ntpath
 import posixpath
 from collections.abc import Callable
@@ -18,7 +16,8 @@ from dataclasses import dataclass, field
 from azure.core.credentials import AccessTokenInfo
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError, ServiceResponseTimeoutError
 
-from ..steps import Blocking, Flow, Reply, Send, Sleep
+from ..retry_after import retry_after_seconds
+from ..steps import AttemptTimeoutError, Blocking, Flow, Reply, ReplyTooLargeError, Send, Sleep
 from .hosts import Host, Identity, endpoint_problem, probe_request, token_request, unsupported_identity
 from .replies import Context, describe_reply, parse_token
 
@@ -68,27 +67,8 @@ class EndpointState:
 
 
 def retry_after(reply: Reply, now: float) -> float | None:
-    """Seconds a ``Retry-After`` (or ``x-ms-retry-after-ms``) header asks for; ``None`` without one."""
-    millis = reply.header("retry-after-ms") or reply.header("x-ms-retry-after-ms")
-    if millis:
-        try:
-            value = float(millis) / 1000
-            if math.isfinite(value) and value >= 0:
-                return value
-        except ValueError:
-            pass
-    header = reply.header("retry-after")
-    if not header:
-        return None
-    try:
-        value = float(header)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(header)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, when.timestamp() - now)
-    return value if math.isfinite(value) and value >= 0 else None
+    """Seconds a ``Retry-After`` (or ``x-ms-retry-after-ms``) header asks for; ``None`` without a usable one."""
+    return retry_after_seconds(reply.header, now)
 
 
 def arc_key_path(reply: Reply, directory: str, context: Context) -> str:
@@ -131,7 +111,7 @@ def _probe(context: Context, policy: Policy, state: EndpointState, clock: Callab
     connect = policy.probe_connect_timeout or timeout
     problem: str | None = None
     try:
-        reply = yield Send(request, retry=False, connect_timeout=connect, read_timeout=timeout)
+        reply = yield Send(request, retry=False, connect_timeout=connect, read_timeout=timeout, deadline=timeout)
     except Exception as exc:  # any failure of the probe means "no IMDS here": the chain moves on
         waited = connect if isinstance(exc, ServiceRequestError) else timeout
         problem = f"no response from the IMDS endpoint within {waited:g} s ({type(exc).__name__})"
@@ -189,7 +169,16 @@ def token_flow(
                 read_timeout=read_timeout,
                 verify=False if host.kind == "service_fabric" else None,
                 pinned_sha1=host.thumbprint if host.kind == "service_fabric" else None,
+                deadline=remaining,
             )
+        except AttemptTimeoutError:
+            # The reply kept arriving too slowly (a trickle): the deadline covers the whole attempt.
+            raise context.failed(
+                f"the endpoint did not complete its reply within the {policy.deadline:g} s deadline",
+                unavailable=is_imds,
+            ) from None
+        except ReplyTooLargeError as exc:
+            raise context.failed(f"the endpoint's reply was refused: {exc.message}", unavailable=is_imds) from None
         except ServiceResponseTimeoutError:
             # Accepted the connection and said nothing: retrying would likely hang again.
             raise context.failed(

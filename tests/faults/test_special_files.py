@@ -1,0 +1,68 @@
+"""Issue 13, defect 5: a FIFO (or any non-regular file) where a file is read is refused at once instead of
+blocking: the workload-identity token file, the persistent cache file and the Azure Arc key file (the config
+file and ``{file:}`` secrets are covered in tests/config/test_hostile_inputs.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from azure.core.exceptions import ClientAuthenticationError
+from fault_server import FaultServer
+from test_transport_faults import bounded_call
+
+import azauth._io.persistence
+from azauth import TokenCachePersistenceOptions
+from azauth._core.managed_identity import read_arc_key
+from tests.persistence.persistence_helpers import no_encryption
+from tests.support import SCOPE, Mode
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+
+
+def test_workload_identity_token_file_fifo(mode: Mode, tmp_path: Path) -> None:
+    fifo = tmp_path / "token"
+    os.mkfifo(fifo)
+    with FaultServer(tls=True) as server:
+        credential = mode.module.WorkloadIdentityCredential(
+            tenant_id="tenant",
+            client_id="client",
+            token_file_path=str(fifo),
+            authority=server.authority,
+            connection_verify=server.ca_path,
+        )
+        error = bounded_call(mode, lambda: credential.get_token(SCOPE))
+        mode.close(credential)
+        assert isinstance(error, ClientAuthenticationError)
+        assert "not a regular file" in str(error)
+        assert server.requests == []
+
+
+def test_persistent_cache_fifo_is_moved_aside(mode: Mode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(azauth._io.persistence, "_encrypted_persistence", no_encryption)
+    directory = tmp_path / ".IdentityService"
+    directory.mkdir(mode=0o700)
+    os.mkfifo(directory / "fifo.nocae")
+    with FaultServer(tls=True) as server:
+        credential = mode.module.ClientSecretCredential(
+            "tenant",
+            "client",
+            "secret",
+            authority=server.authority,
+            connection_verify=server.ca_path,
+            environ={"HOME": str(tmp_path)},
+            cache_persistence_options=TokenCachePersistenceOptions(name="fifo", allow_unencrypted_storage=True),
+        )
+        error = bounded_call(mode, lambda: credential.get_token(SCOPE))
+        mode.close(credential)
+        assert error is None
+        assert len(server.requests) == 1
+    assert (directory / "fifo.nocae").is_file()  # replaced by a real cache file
+    assert any(p.name.startswith("fifo.nocae.corrupt-") for p in directory.iterdir())
+
+
+def test_azure_arc_key_fifo(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "id.key")
+    with pytest.raises(ValueError, match="not a regular file"):
+        read_arc_key(str(tmp_path / "id.key"), directory=str(tmp_path))
