@@ -144,7 +144,7 @@ def read_body(http: Any, seconds: float, limit: int = MAX_REPLY_BYTES) -> bytes:
         return _legacy_body(http, limit)
     if _announced_too_large(http, limit):
         _close(http)
-        raise _too_large(http.headers.get("Content-Length"), limit)
+        raise _too_large(http.headers.get("Content-Length") or "?", limit)
     if seconds <= 0:
         _close(http)
         raise _timed_out(0)
@@ -199,7 +199,7 @@ async def aread_body(http: Any, limit: int = MAX_REPLY_BYTES) -> bytes:
         return _legacy_body(http, limit)
     if _announced_too_large(http, limit):
         await _aclose(http)
-        raise _too_large(http.headers.get("Content-Length"), limit)
+        raise _too_large(http.headers.get("Content-Length") or "?", limit)
     body = _Body(limit)
     try:
         async for chunk in http.iter_bytes():
