@@ -119,6 +119,22 @@ def test_managed_identity_deadline_covers_a_trickled_body(mode: Mode) -> None:
         assert server.bytes_sent < 200  # of a 100,000-byte body
 
 
+def test_deadline_covers_trickled_status_line_and_headers(mode: Mode) -> None:
+    """The per-attempt deadline covers the head too, in both drivers: a server that trickles its status line
+    and headers one byte per 0.2 s (within every 1 s read timeout) cannot hold an attempt past it."""
+    with FaultServer() as server:
+        server.default = Fault(kind="trickle_head", interval=0.2)
+        credential = mode.module.ManagedIdentityCredential(
+            environ={"AZURE_POD_IDENTITY_AUTHORITY_HOST": server.url}, deadline=1.5, read_timeout=1
+        )
+        error = bounded_call(mode, lambda: credential.get_token(SCOPE))
+        mode.close(credential)
+        assert isinstance(error, ClientAuthenticationError), repr(error)
+        assert "did not complete its reply within the 1.5 s deadline" in str(error)
+        assert server.connections == 1  # a timed-out attempt is not retried
+        assert server.bytes_sent < 200  # of a ~6,000-byte head: stopped at the deadline, not the head's end
+
+
 def test_chain_probe_covers_a_trickled_body(mode: Mode) -> None:
     """Defect 3, the chain's 1 s probe: a trickle makes managed identity unavailable, the chain moves on."""
     with FaultServer() as server:
