@@ -21,7 +21,7 @@ import pytest
 from azure.core.exceptions import ClientAuthenticationError
 from conftest import CANARY
 
-from tests.developer_tools.fake_tools import FakeTools, wait_until_dead
+from tests.developer_tools.fake_tools import FakeTools, tools_alone_on_path, wait_until_dead
 from tests.support import SCOPE, Mode
 
 CREDENTIALS = {"az": "AzureCliCredential", "azd": "AzureDeveloperCliCredential", "pwsh": "AzurePowerShellCredential"}
@@ -55,11 +55,7 @@ FAULTS: dict[str, Any] = {
 
 @pytest.fixture
 def tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeTools:
-    directory = tmp_path / "bin"
-    directory.mkdir()
-    fake = FakeTools(directory, monkeypatch)
-    fake.only_on_path()
-    return fake
+    return tools_alone_on_path(tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
