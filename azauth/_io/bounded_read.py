@@ -9,8 +9,9 @@ here, chunk by chunk, so that:
   ``ServiceResponseError``), not azure-core's bare ``IncompleteReadError``;
 - ``Send.deadline`` covers the whole attempt, body included (:class:`AttemptTimeoutError`): a server that
   trickles one byte at a time within each read timeout cannot keep an attempt running. Async: the attempt
-  runs under ``asyncio.wait_for``. Sync: connect and headers are bounded by the transport's timeouts and
-  the body by a watchdog that shuts the connection's socket down at the deadline. A ``Send`` without a
+  runs under ``asyncio.wait_for``. Sync: a watchdog shuts the attempt's sockets down at the deadline; a
+  socket joins it as it connects (an audit hook on ``socket.connect``, scoped to the attempt's thread), so
+  connect, TLS handshake, status line, headers and body are all covered. A ``Send`` without a
   deadline gets :data:`DEFAULT_BODY_SECONDS` for its body.
 
 Messages name sizes, limits and durations, never the body.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -105,28 +107,80 @@ def _reply(http: Any, body: bytes) -> Reply:
 
 
 class _Watchdog:
-    """Shuts the response's socket down at the deadline, so a blocked read returns."""
+    """Shuts the attempt's sockets down at the deadline, so a blocked connect, handshake or read returns.
 
-    def __init__(self, http: Any, seconds: float) -> None:
+    Sockets join as they connect during the attempt (:func:`_on_audit`; a duplicate of the descriptor is
+    kept, so a shutdown can never reach a descriptor number the OS has since reused) and the response's
+    own socket joins once the reply exists (a pooled connection connected by an earlier attempt)."""
+
+    def __init__(self, seconds: float) -> None:
         self.fired = False
-        self._socket = _socket_of(http)
-        self._timer: threading.Timer | None = None
-        if self._socket is not None:
-            self._timer = threading.Timer(max(seconds, 0.0), self._fire)
-            self._timer.daemon = True
-            self._timer.start()
+        self._lock = threading.Lock()
+        self._sockets: list[tuple[socket.socket, bool]] = []  # (socket, owned: a duplicate we must close)
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket, *, duplicate: bool) -> None:
+        try:
+            entry = (sock.dup(), True) if duplicate else (sock, False)
+        except (OSError, NotImplementedError):
+            return
+        with self._lock:
+            self._sockets.append(entry)
+            fired = self.fired
+        if fired:
+            _shutdown(entry[0])
 
     def _fire(self) -> None:
-        self.fired = True
-        try:
-            if self._socket is not None:
-                self._socket.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        with self._lock:
+            self.fired = True
+            sockets = [sock for sock, _ in self._sockets]
+        for sock in sockets:
+            _shutdown(sock)
 
     def cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        self._timer.cancel()
+        with self._lock:
+            owned = [sock for sock, mine in self._sockets if mine]
+            self._sockets.clear()
+        for sock in owned:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+_attempt = threading.local()
+"""``watchdog``: the :class:`_Watchdog` of the sync attempt running on this thread, if any."""
+_audit_installed = False
+_audit_lock = threading.Lock()
+
+
+def _on_audit(event: str, args: tuple[Any, ...]) -> None:
+    """Audit hook: a socket connecting on a thread that runs a sync attempt joins that attempt's watchdog
+    (the transport creates its connections itself; this is the one place every new socket passes)."""
+    if event != "socket.connect":
+        return
+    watchdog = getattr(_attempt, "watchdog", None)
+    if watchdog is None:
+        return
+    try:
+        if isinstance(args[0], socket.socket):
+            watchdog.watch(args[0], duplicate=True)
+    except Exception:  # an audit hook must never break the connect it observes
+        pass
+
+
+def _install_audit_hook() -> None:
+    global _audit_installed
+    with _audit_lock:
+        if not _audit_installed:
+            sys.addaudithook(_on_audit)
+            _audit_installed = True
 
 
 def _socket_of(http: Any) -> socket.socket | None:
@@ -138,8 +192,9 @@ def _socket_of(http: Any) -> socket.socket | None:
     return sock if isinstance(sock, socket.socket) else None
 
 
-def read_body(http: Any, seconds: float, limit: int = MAX_REPLY_BYTES) -> bytes:
-    """Read ``http``'s body (a streamed azure-core response) within ``seconds`` and ``limit`` bytes."""
+def read_body(http: Any, seconds: float, limit: int = MAX_REPLY_BYTES, watchdog: _Watchdog | None = None) -> bytes:
+    """Read ``http``'s body (a streamed azure-core response) within ``seconds`` and ``limit`` bytes;
+    ``watchdog``: the attempt's, already armed (else one is armed here for ``seconds``)."""
     if not isinstance(http, RestHttpResponse):
         return _legacy_body(http, limit)
     if _announced_too_large(http, limit):
@@ -148,7 +203,11 @@ def read_body(http: Any, seconds: float, limit: int = MAX_REPLY_BYTES) -> bytes:
     if seconds <= 0:
         _close(http)
         raise _timed_out(0)
-    watchdog = _Watchdog(http, seconds)
+    own = watchdog is None
+    dog = _Watchdog(seconds) if watchdog is None else watchdog
+    sock = _socket_of(http)
+    if sock is not None:
+        dog.watch(sock, duplicate=False)
     started = _monotonic()
     body = _Body(limit)
     try:
@@ -157,17 +216,18 @@ def read_body(http: Any, seconds: float, limit: int = MAX_REPLY_BYTES) -> bytes:
             if _monotonic() - started > seconds:
                 raise _timed_out(seconds)
     except ServiceResponseError:
-        if watchdog.fired:
+        if dog.fired:
             raise _timed_out(seconds) from None
         raise
     except (AzureError, OSError, ValueError) as exc:
-        if watchdog.fired:
+        if dog.fired:
             raise _timed_out(seconds) from None
         raise body.incomplete(exc) from None
     finally:
-        watchdog.cancel()
+        if own:
+            dog.cancel()
         _close(http)
-    if watchdog.fired:
+    if dog.fired:
         raise _timed_out(seconds)
     return b"".join(body.chunks)
 
@@ -181,12 +241,34 @@ def _close(http: Any) -> None:
 
 def send(pipeline: Any, step: Send, defaults: Mapping[str, Any] | None = None) -> Reply:
     """Run ``step``'s request through ``pipeline`` and read the reply within its limits; ``defaults``: the
-    credential's own per-request options (its timeouts)."""
+    credential's own per-request options (its timeouts). With a deadline, one watchdog covers the whole
+    attempt: every socket the attempt connects (connect, TLS handshake, status line, headers) and the body."""
+    if step.deadline is None:
+        response = pipeline.run(step.request, stream=True, **send_options(step, defaults))
+        http = response.http_response
+        return _reply(http, read_body(http, DEFAULT_BODY_SECONDS))
     started = _monotonic()
-    response = pipeline.run(step.request, stream=True, **send_options(step, defaults))
-    http = response.http_response
-    budget = DEFAULT_BODY_SECONDS if step.deadline is None else step.deadline - (_monotonic() - started)
-    return _reply(http, read_body(http, budget))
+    _install_audit_hook()
+    watchdog = _Watchdog(step.deadline)
+    outer = getattr(_attempt, "watchdog", None)
+    _attempt.watchdog = watchdog
+    try:
+        try:
+            response = pipeline.run(step.request, stream=True, **send_options(step, defaults))
+        except AzureError:
+            if watchdog.fired:
+                raise _timed_out(step.deadline) from None
+            raise
+        finally:
+            _attempt.watchdog = outer
+        if watchdog.fired:
+            _close(response.http_response)
+            raise _timed_out(step.deadline)
+        http = response.http_response
+        budget = step.deadline - (_monotonic() - started)
+        return _reply(http, read_body(http, budget, watchdog=watchdog))
+    finally:
+        watchdog.cancel()
 
 
 # --------------------------------------------------------------------------------------------- async

@@ -180,6 +180,17 @@ def _encrypted_persistence(path: str, file_name: str) -> Any:
     raise NotImplementedError(f"no encrypted token cache on {sys.platform}")
 
 
+def _refuse_special_file(path: str) -> None:
+    """Raise ``OSError`` (the unusable cache the caller degrades from, with a warning) when something other than
+    a regular file is at ``path``: a FIFO would block the opener, a device never end. ``os.stat`` never blocks."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(f"the token cache {path} is not a regular file")
+
+
 def open_token_store(settings: PersistenceSettings, cae: bool) -> FileTokenStore:
     """Open (creating its directory) the persistent cache ``settings`` names, CAE or not. Blocking."""
     directory = cache_directory(settings.environ)
@@ -188,7 +199,7 @@ def open_token_store(settings: PersistenceSettings, cae: bool) -> FileTokenStore
     path = os.path.join(directory, file_name)
     backend: _PlainFile | _Extensions
     try:
-        backend = _Extensions(_encrypted_persistence(path, file_name))
+        persistence = _encrypted_persistence(path, file_name)
     except Exception as exc:
         if not settings.allow_unencrypted_storage:
             cause = (str(exc).strip().splitlines() or [""])[0]
@@ -200,6 +211,9 @@ def open_token_store(settings: PersistenceSettings, cae: bool) -> FileTokenStore
             ) from exc
         _LOGGER.debug("Token cache %s is stored unencrypted: %s", path, type(exc).__name__)
         backend = _PlainFile(path)
+    else:
+        backend = _Extensions(persistence)
+        _refuse_special_file(backend.path)  # msal-extensions opens the file itself: a FIFO would block it
     return FileTokenStore(backend)
 
 

@@ -6,13 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.developer_tools.fake_tools import FakeTools
+from tests.developer_tools.fake_tools import FakeTools, tools_alone_on_path
 
 
 @pytest.fixture
 def tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeTools:
-    directory = tmp_path / "bin"
-    directory.mkdir()
-    fake = FakeTools(directory, monkeypatch)
-    fake.only_on_path()
-    return fake
+    return tools_alone_on_path(tmp_path, monkeypatch)

@@ -109,6 +109,15 @@ class FakeTools:
         self._monkeypatch.setenv("PATH", os.pathsep.join((str(self.directory), *also)))
 
 
+def tools_alone_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeTools:
+    """A fresh directory of fake tools (``tmp_path/bin``), the whole ``PATH``."""
+    directory = tmp_path / "bin"
+    directory.mkdir()
+    fake = FakeTools(directory, monkeypatch)
+    fake.only_on_path()
+    return fake
+
+
 def alive(pid: int) -> bool:
     """Whether ``pid`` is a running (not zombie) process."""
     try:

@@ -41,8 +41,18 @@ class Family:
         return self.name
 
 
+TIMEOUTS = {"read_timeout": 1.0, "deadline": 1.5}
+"""Every family's per-read timeout (token endpoints and managed identity) and managed identity's deadline; the
+silent and trickle cases lower them (each such case costs about one of them in real time)."""
+
+
 def _tls(server: FaultServer) -> dict[str, Any]:
-    return {"authority": server.authority, "connection_verify": server.ca_path, "retry_total": 1, "read_timeout": 1}
+    return {
+        "authority": server.authority,
+        "connection_verify": server.ca_path,
+        "retry_total": 1,
+        "read_timeout": TIMEOUTS["read_timeout"],
+    }
 
 
 def _secret(mode: Mode, server: FaultServer, tmp: Path) -> Any:
@@ -88,12 +98,16 @@ def _pipelines(mode: Mode, server: FaultServer, tmp: Path) -> Any:
 
 def _imds(mode: Mode, server: FaultServer, tmp: Path) -> Any:
     environ = {"AZURE_POD_IDENTITY_AUTHORITY_HOST": server.url}
-    return mode.module.ManagedIdentityCredential(environ=environ, deadline=1.5, read_timeout=1)
+    return mode.module.ManagedIdentityCredential(
+        environ=environ, deadline=TIMEOUTS["deadline"], read_timeout=TIMEOUTS["read_timeout"]
+    )
 
 
 def _app_service(mode: Mode, server: FaultServer, tmp: Path) -> Any:
     environ = {"IDENTITY_ENDPOINT": server.url + "/msi/token", "IDENTITY_HEADER": CANARY}
-    return mode.module.ManagedIdentityCredential(environ=environ, deadline=1.5, read_timeout=1)
+    return mode.module.ManagedIdentityCredential(
+        environ=environ, deadline=TIMEOUTS["deadline"], read_timeout=TIMEOUTS["read_timeout"]
+    )
 
 
 def _chain(mode: Mode, server: FaultServer, tmp: Path) -> Any:

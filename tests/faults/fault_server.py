@@ -41,7 +41,8 @@ class Fault:
     """What one connection does.
 
     ``kind``: ``reply`` (status/headers/body), ``silent`` (read the request, say nothing), ``trickle``
-    (headers, then ``body`` one byte per ``interval`` s), ``endless`` (headers without a length, then bytes
+    (headers, then ``body`` one byte per ``interval`` s), ``trickle_head`` (the status line and headers
+    themselves one byte per ``interval`` s, about 6 KB of them), ``endless`` (headers without a length, then bytes
     until the client leaves), ``huge`` (announce ``length`` bytes and stream them), ``truncated`` (announce
     more than is sent, then close), ``reset`` (RST after reading the request), ``close`` (close without a
     word).
@@ -229,6 +230,13 @@ class FaultServer:
             body = fault.body or b" " * 100_000
             self._send(conn, self._head(fault.status, fault.headers, len(body)))
             for byte in body:
+                if self._stop.wait(fault.interval):
+                    return False
+                self._send(conn, bytes([byte]))
+            return False
+        if kind == "trickle_head":  # the status line and headers themselves, one byte per interval
+            head = b"HTTP/1.1 200 Fault\r\n" + b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 60) for i in range(90))
+            for byte in head:
                 if self._stop.wait(fault.interval):
                     return False
                 self._send(conn, bytes([byte]))

@@ -4,7 +4,9 @@ file and ``{file:}`` secrets are covered in tests/config/test_hostile_inputs.py)
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,38 @@ def test_azure_arc_key_fifo(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "id.key")
     with pytest.raises(ValueError, match="not a regular file"):
         read_arc_key(str(tmp_path / "id.key"), directory=str(tmp_path))
+
+
+def test_encrypted_cache_fifo_degrades_to_no_persistence(
+    mode: Mode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """msal-extensions opens the encrypted cache's file itself (a real ``msal_extensions.FilePersistence`` here,
+    as no keyring runs in tests): a FIFO there is refused by ``os.stat`` first and the request goes on without
+    persistence, with a warning, instead of blocking in msal-extensions' ``open``."""
+    import msal_extensions
+
+    monkeypatch.setattr(
+        azauth._io.persistence, "_encrypted_persistence", lambda path, name: msal_extensions.FilePersistence(path)
+    )
+    directory = tmp_path / ".IdentityService"
+    directory.mkdir(mode=0o700)
+    os.mkfifo(directory / "enc.nocae")
+    with FaultServer(tls=True) as server:
+        credential = mode.module.ClientSecretCredential(
+            "tenant",
+            "client",
+            "secret",
+            authority=server.authority,
+            connection_verify=server.ca_path,
+            environ={"HOME": str(tmp_path)},
+            cache_persistence_options=TokenCachePersistenceOptions(name="enc"),
+        )
+        with caplog.at_level(logging.WARNING, logger="azauth"):
+            error = bounded_call(mode, lambda: credential.get_token(SCOPE))
+        mode.close(credential)
+        assert error is None
+        assert len(server.requests) == 1
+    assert any(
+        "continuing without it" in r.getMessage() and "not a regular file" in r.getMessage() for r in caplog.records
+    )
+    assert stat.S_ISFIFO(os.stat(directory / "enc.nocae").st_mode)  # left alone: not ours to replace

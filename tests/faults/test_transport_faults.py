@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import conftest
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
 from conftest import CANARY, FAMILIES, Family, assert_clean
@@ -68,17 +69,11 @@ FAULTS = {
 
 
 SLOW_FAULTS = {"silent", "trickle"}
-"""Faults that cost a read timeout or a deadline (about a second of real time each): run against one family
-of each kind (token endpoint, managed identity, chain) rather than all of them, to keep the suite fast."""
-SLOW_FAMILIES = {"client_secret", "azure_pipelines", "managed_identity_app_service", "chain_probe"}
+"""Faults that cost a read timeout or a deadline in real time: they run against every family with small ones
+(0.5 s per read, 0.75 s managed-identity deadline and token-endpoint body bound; the trickle's 0.25 s interval
+stays within each read timeout, so only the deadline or body bound can end it)."""
 
-
-CASES = [
-    pytest.param(family, fault, id=f"{family.name}-{fault}")
-    for family in FAMILIES
-    for fault in sorted(FAULTS)
-    if fault not in SLOW_FAULTS or family.name in SLOW_FAMILIES
-]
+CASES = [pytest.param(family, fault, id=f"{family.name}-{fault}") for family in FAMILIES for fault in sorted(FAULTS)]
 
 
 @pytest.mark.parametrize(("family", "fault"), CASES, indirect=["family"])
@@ -92,6 +87,10 @@ def test_fault_ends_in_a_clean_authentication_error(
     clock: Any,
 ) -> None:
     monkeypatch.setattr(azauth._io.bounded_read, "DEFAULT_BODY_SECONDS", 1.5)  # token endpoints' body bound
+    if fault in SLOW_FAULTS:
+        monkeypatch.setattr(azauth._io.bounded_read, "DEFAULT_BODY_SECONDS", 0.75)
+        monkeypatch.setitem(conftest.TIMEOUTS, "read_timeout", 0.5)
+        monkeypatch.setitem(conftest.TIMEOUTS, "deadline", 0.75)
     server.default = FAULTS[fault]
     credential = build()  # token endpoints get read_timeout=1 (azure-core's default is 300 s)
     error = bounded_call(mode, lambda: credential.get_token(SCOPE))
@@ -117,6 +116,22 @@ def test_managed_identity_deadline_covers_a_trickled_body(mode: Mode) -> None:
         assert "did not complete its reply within the 1.5 s deadline" in str(error)
         assert server.connections == 1  # a trickle is not retried
         assert server.bytes_sent < 200  # of a 100,000-byte body
+
+
+def test_deadline_covers_trickled_status_line_and_headers(mode: Mode) -> None:
+    """The per-attempt deadline covers the head too, in both drivers: a server that trickles its status line
+    and headers one byte per 0.2 s (within every 1 s read timeout) cannot hold an attempt past it."""
+    with FaultServer() as server:
+        server.default = Fault(kind="trickle_head", interval=0.2)
+        credential = mode.module.ManagedIdentityCredential(
+            environ={"AZURE_POD_IDENTITY_AUTHORITY_HOST": server.url}, deadline=1.5, read_timeout=1
+        )
+        error = bounded_call(mode, lambda: credential.get_token(SCOPE))
+        mode.close(credential)
+        assert isinstance(error, ClientAuthenticationError), repr(error)
+        assert "did not complete its reply within the 1.5 s deadline" in str(error)
+        assert server.connections == 1  # a timed-out attempt is not retried
+        assert server.bytes_sent < 200  # of a ~6,000-byte head: stopped at the deadline, not the head's end
 
 
 def test_chain_probe_covers_a_trickled_body(mode: Mode) -> None:
