@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
-from conftest import CANARY, assert_clean
-from fault_server import Fault, FaultServer
 
 import azauth.aio
 from azauth._core.base import within_credential_chain
+from tests.faults.fault_families import CANARY, assert_clean
+from tests.faults.fault_server import Fault, FaultServer
 from tests.support import SCOPE, FakeClock, Mode
 
 

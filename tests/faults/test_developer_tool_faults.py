@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
-from conftest import CANARY
 
 from tests.developer_tools.fake_tools import FakeTools, tools_alone_on_path, wait_until_dead
+from tests.faults.fault_families import CANARY
 from tests.support import SCOPE, Mode
 
 CREDENTIALS = {"az": "AzureCliCredential", "azd": "AzureDeveloperCliCredential", "pwsh": "AzurePowerShellCredential"}

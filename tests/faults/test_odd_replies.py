@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
-from conftest import CANARY, assert_clean
-from fault_server import Fault, FaultServer, token_body
 
 import azauth._io.persistence
 from azauth import TokenCachePersistenceOptions
 from azauth._io.retry import REQUEST_DEADLINE
 from azauth._protocol.token_reply import MAX_TOKEN_LIFETIME
+from tests.faults.fault_families import CANARY, assert_clean
+from tests.faults.fault_server import Fault, FaultServer, token_body
 from tests.persistence.persistence_helpers import no_encryption
 from tests.support import SCOPE, FakeClock, Mode
 

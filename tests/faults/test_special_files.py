@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
-from fault_server import FaultServer
 from test_transport_faults import bounded_call
 
 import azauth._io.persistence
 from azauth import TokenCachePersistenceOptions
 from azauth._core.managed_identity import read_arc_key
+from tests.faults.fault_server import FaultServer
 from tests.persistence.persistence_helpers import no_encryption
 from tests.support import SCOPE, Mode
 

@@ -12,13 +12,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import conftest
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
-from conftest import CANARY, FAMILIES, Family, assert_clean
-from fault_server import Fault, FaultServer
 
 import azauth._io.bounded_read
+from tests.faults import fault_families
+from tests.faults.fault_families import CANARY, FAMILIES, Family, assert_clean
+from tests.faults.fault_server import Fault, FaultServer
 from tests.support import SCOPE, Mode
 
 SAFETY_TIMEOUT = 90.0
@@ -89,8 +89,8 @@ def test_fault_ends_in_a_clean_authentication_error(
     monkeypatch.setattr(azauth._io.bounded_read, "DEFAULT_BODY_SECONDS", 1.5)  # token endpoints' body bound
     if fault in SLOW_FAULTS:
         monkeypatch.setattr(azauth._io.bounded_read, "DEFAULT_BODY_SECONDS", 0.75)
-        monkeypatch.setitem(conftest.TIMEOUTS, "read_timeout", 0.5)
-        monkeypatch.setitem(conftest.TIMEOUTS, "deadline", 0.75)
+        monkeypatch.setitem(fault_families.TIMEOUTS, "read_timeout", 0.5)
+        monkeypatch.setitem(fault_families.TIMEOUTS, "deadline", 0.75)
     server.default = FAULTS[fault]
     credential = build()  # token endpoints get read_timeout=1 (azure-core's default is 300 s)
     error = bounded_call(mode, lambda: credential.get_token(SCOPE))
