@@ -196,7 +196,6 @@ def test_lifecycle_and_scope_helper() -> None:
     emu = Emulator()
     with pytest.raises(RuntimeError):
         _ = emu.authority
-    started = time.perf_counter()
     emu.start()
     ca_path = emu.ca_path
     try:
@@ -205,7 +204,6 @@ def test_lifecycle_and_scope_helper() -> None:
     finally:
         emu.stop()
         emu.stop()  # idempotent
-    assert time.perf_counter() - started < 5
     import os
 
     assert not os.path.exists(ca_path)
